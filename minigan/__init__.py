@@ -1,0 +1,24 @@
+"""minigan: a from-scratch deep-learning library to read beside Hung-yi Lee's "Introduction of GAN".
+
+    import minigan as mg
+    from minigan import nn, optim, functional as F
+"""
+from minigan import functional
+from minigan.autograd import (
+    InplaceModificationError, Tensor, enable_grad, get_default_dtype, grad, is_grad_enabled, no_grad,
+    set_default_dtype, tensor,
+)
+from minigan.backend import (
+    DeviceError, get_device, get_rng_state, gpu_available, manual_seed, set_device, set_rng_state,
+)
+from minigan.creation import arange, full, ones, rand, randn, zeros
+from minigan.gradcheck import GradcheckError, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DeviceError", "GradcheckError", "InplaceModificationError", "Tensor", "arange", "enable_grad", "full",
+    "functional", "get_default_dtype", "get_device", "get_rng_state", "gpu_available", "grad", "gradcheck",
+    "is_grad_enabled", "manual_seed", "no_grad", "ones", "rand", "randn", "set_default_dtype", "set_device",
+    "set_rng_state", "tensor", "zeros",
+]

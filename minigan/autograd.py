@@ -1,0 +1,446 @@
+"""The autodiff engine: Tensor, Function, backward() and grad().
+
+A Tensor holds an array (``.data``, NumPy or CuPy) and, when it was computed from tensors that
+require gradients, the Function that made it (``.creator``).  A Function computes its output from
+raw arrays in ``forward`` and says how gradients flow back in ``backward``, written with Tensor ops,
+so a backward pass can itself be recorded and differentiated again (``create_graph=True``).
+
+Backward visits Functions in decreasing *generation* (a function's generation is one more than the
+newest of its inputs' creators), with a heap, iteratively: every Function runs once, after all the
+Functions that use its output, and a graph 10,000 ops deep needs no recursion.
+"""
+from __future__ import annotations
+
+import contextlib
+import heapq
+import weakref
+
+import numpy as np
+
+from minigan import backend
+
+_default_dtype = np.dtype(np.float32)
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backward."""
+    return _GradMode.enabled
+
+
+@contextlib.contextmanager
+def _set_grad_enabled(mode: bool):
+    previous = _GradMode.enabled
+    _GradMode.enabled = mode
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def no_grad():
+    """Context manager (or decorator) that stops recording: results have no creator, no gradient."""
+    return _set_grad_enabled(False)
+
+
+def enable_grad():
+    """Context manager that turns recording back on inside ``no_grad``."""
+    return _set_grad_enabled(True)
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype ``mg.tensor`` and the layers create (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"the default dtype must be a floating type, got {dtype}")
+    _default_dtype = dtype
+
+
+class InplaceModificationError(RuntimeError):
+    """A tensor that backward needs was changed in place after the forward pass used it."""
+
+
+class Tensor:
+    """An array with a gradient.
+
+    ``data`` is the raw array; ``grad`` is a Tensor filled by ``backward()`` for tensors with
+    ``requires_grad=True`` that no op created (leaves); ``creator`` is the Function that made it.
+    Assigning ``t.data = ...`` (including ``t.data -= ...``) counts as an in-place change.
+    """
+
+    __array_priority__ = 200  # so ``ndarray + Tensor`` calls Tensor.__radd__
+    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version", "name", "__weakref__")
+
+    def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+        self._data = data
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+        self.requires_grad = requires_grad
+        self._version = 0
+        self.name = name
+
+    # ------------------------------------------------------------ the array inside
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+        self._version += 1
+
+    def _bump_version(self) -> None:
+        """Record that ``data`` was modified in place (optimizers call this after an update)."""
+        self._version += 1
+
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self._data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.creator is None
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.to_numpy(self._data), precision=4, prefix="tensor(")
+        extra = f", device='{self.device}'" if self.device != "cpu" else ""
+        if self._data.dtype != _default_dtype:
+            extra += f", dtype={self._data.dtype}"
+        if self.creator is not None:
+            extra += f", grad_fn=<{type(self.creator).__name__}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ conversions
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (a copy from the GPU; the array itself on the CPU)."""
+        return backend.to_numpy(self._data)
+
+    def item(self) -> float:
+        """The single value of a one-element tensor, as a Python number."""
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self._data.item()
+
+    def detach(self) -> "Tensor":
+        """The same array, cut from the graph (no creator, no gradient)."""
+        return Tensor(self._data)
+
+    def to(self, device) -> "Tensor":
+        """This tensor on ``device`` ('cpu' or 'gpu'); gradients flow back across the move."""
+        from minigan.functional.shape import to_device
+
+        return to_device(self, device)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def gpu(self) -> "Tensor":
+        return self.to("gpu")
+
+    def astype(self, dtype) -> "Tensor":
+        """This tensor with another floating dtype (differentiable)."""
+        from minigan.functional.shape import astype
+
+        return astype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return self.astype(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(np.float64)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------ in-place updates
+    def zero_(self) -> "Tensor":
+        self._data.fill(0)
+        self._version += 1
+        return self
+
+    def copy_(self, source) -> "Tensor":
+        """Overwrite the values with ``source`` (a Tensor or an array), keeping this tensor's dtype and device."""
+        values = source._data if isinstance(source, Tensor) else source
+        values = backend.to_device(values, self.device)
+        if values.shape != self.shape:
+            raise ValueError(f"copy_: shape {tuple(values.shape)} does not match {self.shape}")
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    # ------------------------------------------------------------ gradients
+    def backward(self, grad=None, retain_graph: bool = True, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
+
+        ``grad`` defaults to ones (so ``loss.backward()`` for a scalar loss).  The graph is kept, so
+        calling backward twice adds the gradients twice, like PyTorch with ``retain_graph=True``.
+        With ``create_graph=True`` the backward pass is recorded, and the gradients can be
+        differentiated again.
+        """
+        _run_backward([self], [grad], create_graph=create_graph, inputs=None)
+
+
+class Function:
+    """One differentiable operation.
+
+    Subclasses write ``forward(*arrays) -> array`` and ``backward(gy) -> tuple of Tensors`` (one per
+    input, ``None`` where an input needs no gradient).  ``self.inputs`` are the input Tensors,
+    ``self.output`` the output Tensor, and ``self.needs_grad[i]`` says whether input i wants a gradient.
+    ``saves`` names what backward reads, so an in-place change of it before backward is caught:
+    "inputs", "output", both, or neither (then only shapes are used).
+    """
+
+    saves = ("inputs",)
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        arrays = [x._data for x in inputs]
+        if len(arrays) > 1:
+            _check_same_device_and_dtype(self, inputs)
+        try:
+            y = self.forward(*arrays)
+        except (ValueError, TypeError, IndexError) as err:
+            shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
+            raise type(err)(f"{self.name}: {err} (input shapes: {shapes})") from None
+        if isinstance(y, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
+            y = np.asarray(y)
+        output = Tensor(y)
+        if _GradMode.enabled:
+            for x in inputs:
+                if x.requires_grad:
+                    break
+            else:
+                return output
+            self.inputs = inputs
+            self.needs_grad = tuple(x.requires_grad for x in inputs)
+            self.generation = max(x.generation for x in inputs)
+            self.versions = tuple(x._version for x in inputs)
+            self._output = weakref.ref(output)
+            output.creator = self
+            output.requires_grad = True
+            output.generation = self.generation + 1
+        return output
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def output(self) -> Tensor:
+        return self._output()
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, gy: Tensor):
+        raise NotImplementedError
+
+    def _check_saved(self) -> None:
+        """Raise if a tensor this function saved for backward was modified in place since forward."""
+        if "inputs" in self.saves:
+            for x, version in zip(self.inputs, self.versions):
+                if x._version != version:
+                    _raise_inplace(self, x, version)
+        if "output" in self.saves:
+            y = self._output()
+            if y is not None and y._version != 0:
+                _raise_inplace(self, y, 0)
+
+
+def _raise_inplace(function: Function, tensor: Tensor, version: int):
+    raise InplaceModificationError(
+        f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward was "
+        f"modified in place after the forward pass (version {version} -> {tensor._version}). "
+        "This is the classic GAN bug: an optimizer step changed the parameters (for example D's) "
+        "and then a loss computed before that step was backpropagated through them. "
+        "Recompute the forward pass after the optimizer step."
+    )
+
+
+def _check_same_device_and_dtype(function: Function, inputs) -> None:
+    first = inputs[0]._data
+    for x in inputs[1:]:
+        other = x._data
+        if type(other) is not type(first) and backend.device_of(other) != backend.device_of(first):
+            devices = ", ".join(backend.device_of(t._data) for t in inputs)
+            raise backend.DeviceError(
+                f"{function.name}: inputs are on different devices ({devices}); "
+                "move them with .to(device) first"
+            )
+        if other.dtype != first.dtype:
+            dtypes = ", ".join(str(t._data.dtype) for t in inputs)
+            raise TypeError(
+                f"{function.name}: inputs have different dtypes ({dtypes}); "
+                "convert with .float() or .double() first"
+            )
+
+
+# ---------------------------------------------------------------- the backward pass
+def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
+    """Propagate gradients from ``outputs`` to the leaves (or to ``inputs``, when given).
+
+    With ``inputs=None`` the gradients are added to each leaf's ``.grad`` (out of place: a new
+    Tensor each time).  Otherwise they are returned, one per input, and no ``.grad`` is touched.
+    """
+    grads: dict[int, Tensor] = {}  # id(tensor) -> gradient flowing into it
+    keep: dict[int, Tensor] = {}  # keeps the tensors behind those ids alive
+    heap: list = []
+    seen: set = set()
+    counter = 0
+
+    def push(function):
+        nonlocal counter
+        if function is not None and id(function) not in seen:
+            seen.add(id(function))
+            heapq.heappush(heap, (-function.generation, counter, function))
+            counter += 1
+
+    def accumulate(tensor, g):
+        key = id(tensor)
+        if key in grads:
+            grads[key] = grads[key] + g
+        else:
+            grads[key] = g
+            keep[key] = tensor
+
+    for y, gy in zip(outputs, grad_outputs):
+        if not y.requires_grad:
+            raise RuntimeError(
+                f"backward: a tensor of shape {y.shape} does not require grad and has no creator "
+                "(was it computed inside no_grad, or from tensors without requires_grad=True?)"
+            )
+        if gy is None:
+            if y.size != 1:
+                raise RuntimeError(
+                    f"backward: the output has shape {y.shape}; pass grad= of that shape "
+                    "(an implicit gradient of ones is only created for one-element outputs)"
+                )
+            gy = Tensor(backend.array_module(y._data).ones_like(y._data))
+        elif not isinstance(gy, Tensor):
+            gy = Tensor(gy)
+        if gy.shape != y.shape:
+            raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
+        accumulate(y, gy)
+        push(y.creator)
+
+    wanted = None if inputs is None else {id(x) for x in inputs}
+    with _set_grad_enabled(create_graph):
+        while heap:
+            function = heapq.heappop(heap)[2]
+            y = function._output()
+            if y is None:
+                continue
+            if wanted is not None and id(y) in wanted:
+                gy = grads.get(id(y))  # an input of grad() that is also an intermediate: keep it
+            else:
+                gy = grads.pop(id(y), None)  # consumed: free it as we go
+            if gy is None:
+                continue
+            function._check_saved()
+            gxs = function.backward(gy)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for x, gx, needed in zip(function.inputs, gxs, function.needs_grad):
+                if gx is None or not needed:
+                    continue
+                if wanted is None and x.creator is None:
+                    x.grad = gx if x.grad is None else x.grad + gx
+                else:
+                    accumulate(x, gx)
+                    push(x.creator)
+    if inputs is None:
+        for y, _ in zip(outputs, grad_outputs):
+            if y.creator is None:  # backward on a leaf: d(y)/d(y)
+                g = grads.get(id(y))
+                y.grad = g if y.grad is None else y.grad + g
+        return None
+    return [grads.get(id(x)) for x in inputs]
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
+
+    ``outputs`` is a Tensor or a list of them; ``grad_outputs`` the matching gradients (ones for
+    one-element outputs when omitted).  With ``create_graph=True`` the returned gradients are
+    themselves differentiable: the way to a gradient penalty or a second-order check.
+    An input the outputs do not depend on gives an error unless ``allow_unused=True`` (then None).
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("grad: every input must be a Tensor with requires_grad=True")
+    result = _run_backward(outputs, list(grad_outputs), create_graph=create_graph, inputs=inputs)
+    for i, (x, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+        elif g.shape != x.shape:  # defensive: every backward must return input-shaped gradients
+            raise RuntimeError(f"grad: gradient shape {g.shape} differs from input shape {x.shape}")
+    return tuple(result)
+
+
+# ---------------------------------------------------------------- making tensors
+def as_array(value, dtype=None, device=None):
+    """``value`` as an array of ``dtype`` (default dtype when None) on ``device`` (default device when None)."""
+    dtype = np.dtype(dtype) if dtype is not None else _default_dtype
+    device = backend.normalize_device(device) if device is not None else None
+    if isinstance(value, Tensor):
+        value = value._data
+    if device is None:
+        device = backend.device_of(value) if backend.device_of(value) == "gpu" else backend.get_device()
+    xp = backend.module_for(device)
+    if backend.device_of(value) != device:
+        value = backend.to_device(np.asarray(value) if device == "gpu" else value, device)
+    return xp.asarray(value, dtype=dtype)
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+    """A new leaf Tensor holding a copy of ``data`` (a list, number, NumPy/CuPy array or Tensor).
+
+    The dtype is the default (float32) unless ``dtype`` is given: a float64 NumPy array becomes
+    float32 too, so a model's inputs and its parameters agree.  The device is the current default
+    device unless ``device`` is given.
+    """
+    array = as_array(data, dtype, device)
+    if array is data or (isinstance(data, Tensor) and array is data._data):
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)

@@ -1,0 +1,55 @@
+"""The differentiable operations (``from minigan import functional as F``).
+
+Grouped by file: ``math`` (arithmetic, elementwise functions, matmul), ``reduce`` (sum, mean, max,
+var), ``shape`` (reshape, transpose, indexing, joining, broadcasting), ``activation``, ``layers``
+(linear, dropout, batch_norm) and ``loss``.  Importing this package also gives Tensor its operators.
+"""
+from minigan.autograd import Tensor
+from minigan.functional.activation import (
+    leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+)
+from minigan.functional.layers import batch_norm, dropout, linear
+from minigan.functional.loss import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss,
+)
+from minigan.functional.math import (
+    abs, add, clip, div, exp, log, matmul, maximum, minimum, mul, neg, pow, sqrt, sub,
+)
+from minigan.functional.reduce import logsumexp, max, mean, min, std, sum, var
+from minigan.functional.shape import (
+    broadcast_to, cat, concatenate, flatten, getitem, permute, reshape, stack, sum_to, swapaxes, transpose,
+)
+
+
+def _install_operators() -> None:
+    """Give Tensor its Python operators and methods, each one of the ops above."""
+    Tensor.__add__ = add
+    Tensor.__radd__ = lambda self, other: add(other, self)
+    Tensor.__sub__ = sub
+    Tensor.__rsub__ = lambda self, other: sub(other, self)
+    Tensor.__mul__ = mul
+    Tensor.__rmul__ = lambda self, other: mul(other, self)
+    Tensor.__truediv__ = div
+    Tensor.__rtruediv__ = lambda self, other: div(other, self)
+    Tensor.__pow__ = pow
+    Tensor.__rpow__ = lambda self, other: pow(other, self)
+    Tensor.__neg__ = neg
+    Tensor.__matmul__ = matmul
+    Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+    Tensor.__getitem__ = getitem
+    Tensor.T = property(lambda self: transpose(self))
+    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, var, std, reshape,
+                     transpose, permute, broadcast_to, flatten, sigmoid, tanh, relu, softmax, log_softmax):
+        setattr(Tensor, function.__name__, function)
+    Tensor.view = reshape
+
+
+_install_operators()
+
+__all__ = [
+    "abs", "add", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "broadcast_to",
+    "cat", "clip", "concatenate", "div", "dropout", "exp", "flatten", "getitem", "l1_loss", "leaky_relu",
+    "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mse_loss", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "softmax",
+    "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh", "transpose", "var",
+]

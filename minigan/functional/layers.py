@@ -1,0 +1,96 @@
+"""The computations behind the layers: linear, dropout, batch normalisation."""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor, no_grad
+from minigan.functional._convert import check_tensor
+from minigan.functional.math import sqrt
+from minigan.functional.reduce import mean, var
+from minigan.functional.shape import reshape, sum_to
+
+
+class Linear(Function):
+    """y = x Wᵀ + b in one op (PyTorch's layout: W is (out, in))."""
+
+    def forward(self, x, W, b=None):
+        y = x @ W.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[0], self.inputs[1]
+        gx = gy @ W if self.needs_grad[0] else None
+        gW = None
+        if self.needs_grad[1]:
+            # for a batch of any rank, flatten the leading axes: gW = Σ_n gyₙ xₙᵀ
+            g2 = reshape(gy, (-1, gy.shape[-1]))
+            gW = g2.T @ reshape(x, (-1, x.shape[-1]))
+        if len(self.inputs) == 2:
+            return gx, gW
+        gb = sum_to(gy, self.inputs[2].shape) if self.needs_grad[2] else None
+        return gx, gW, gb
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
+    check_tensor(x, "linear")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+            f"(expected the last axis to be {weight.shape[1]})"
+        )
+    if bias is None:
+        return Linear()(x, weight)
+    return Linear()(x, weight, bias)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1 − p) (identity when not training)."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    keep = backend.rand(x.shape, x.dtype, x.device) >= p
+    return x * Tensor(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p)))
+
+
+def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
+               training: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) over the batch and spatial axes, then scale and shift.
+
+    Training: statistics of this batch; the running mean and (unbiased) variance, given as
+    Tensors, are updated in place as r ← (1 − momentum) r + momentum · batch statistic.
+    Evaluation: the running statistics are used instead.  Works for (N, C) and (N, C, H, W).
+    """
+    check_tensor(x, "batch_norm")
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape {x.shape}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.size // x.shape[1]
+        if count < 2:
+            raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
+        mu = mean(x, axes, keepdims=True)
+        sigma2 = var(x, axes, keepdims=True, correction=0)
+        if running_mean is not None:
+            with no_grad():
+                m = x.dtype.type(momentum)
+                running_mean.data = (1 - m) * running_mean.data + m * mu.data.reshape(-1)
+                unbiased = sigma2.data.reshape(-1) * x.dtype.type(count / (count - 1))
+                running_var.data = (1 - m) * running_var.data + m * unbiased
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+        mu = Tensor(running_mean.data.reshape(stat_shape))
+        sigma2 = Tensor(running_var.data.reshape(stat_shape))
+    # x̂ = (x − μ) / √(σ² + ε);  y = γ x̂ + β
+    y = (x - mu) / sqrt(sigma2 + eps)
+    if weight is not None:
+        y = y * reshape(weight, stat_shape)
+    if bias is not None:
+        y = y + reshape(bias, stat_shape)
+    return y

@@ -1,0 +1,58 @@
+"""Loss functions.  Each takes ``reduction='mean' | 'sum' | 'none'`` like PyTorch."""
+from __future__ import annotations
+
+from minigan.autograd import Tensor
+from minigan.functional._convert import as_tensor_like, check_tensor
+from minigan.functional.activation import softplus
+from minigan.functional.math import abs, clip, log
+from minigan.functional.reduce import mean, sum
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _target(prediction: Tensor, target, op: str) -> Tensor:
+    check_tensor(prediction, op, "prediction")
+    target = as_tensor_like(target, prediction)
+    if target.shape != prediction.shape:
+        raise ValueError(f"{op}: target shape {target.shape} differs from prediction shape {prediction.shape}")
+    return target
+
+
+def binary_cross_entropy(p: Tensor, target, reduction: str = "mean") -> Tensor:
+    """−[y log p + (1 − y) log(1 − p)] for probabilities ``p``; each log is clamped at −100 as in PyTorch.
+
+    Prefer ``binary_cross_entropy_with_logits`` on D's logit: it never takes the log of 0.
+    """
+    y = _target(p, target, "binary_cross_entropy")
+    log_p = clip(log(p), -100.0)
+    log_1mp = clip(log(1.0 - p), -100.0)
+    return _reduce(-(y * log_p + (1.0 - y) * log_1mp), reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(logit: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of σ(logit) against ``target``, computed stably:
+    −[y log σ(l) + (1 − y) log(1 − σ(l))] = softplus(l) − y · l.
+    """
+    y = _target(logit, target, "binary_cross_entropy_with_logits")
+    return _reduce(softplus(logit) - y * logit, reduction, "binary_cross_entropy_with_logits")
+
+
+def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
+    """(prediction − target)²."""
+    y = _target(prediction, target, "mse_loss")
+    diff = prediction - y
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
+    """|prediction − target|."""
+    y = _target(prediction, target, "l1_loss")
+    return _reduce(abs(prediction - y), reduction, "l1_loss")

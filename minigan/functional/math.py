@@ -1,0 +1,277 @@
+"""Elementwise arithmetic, elementwise functions and the matrix product.
+
+Each op is a Function: ``forward`` on raw arrays, ``backward`` in Tensor ops (so it can be
+differentiated again).  Binary ops broadcast like NumPy; their backward sums each gradient back
+to its input's shape with ``sum_to``.
+"""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+from minigan.functional._convert import check_tensor, pair
+from minigan.functional.shape import sum_to, swapaxes
+
+
+class _Binary(Function):
+    """A binary op: remembers input shapes so backward can undo broadcasting."""
+
+    def reduce(self, gx0, gx1):
+        x0, x1 = self.inputs
+        g0 = sum_to(gx0, x0.shape) if self.needs_grad[0] else None
+        g1 = sum_to(gx1, x1.shape) if self.needs_grad[1] else None
+        return g0, g1
+
+
+class Add(_Binary):
+    saves = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return self.reduce(gy, gy)
+
+
+class Sub(_Binary):
+    saves = ()
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return self.reduce(gy, -gy if self.needs_grad[1] else None)
+
+
+class Mul(_Binary):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return self.reduce(gy * b if self.needs_grad[0] else None, gy * a if self.needs_grad[1] else None)
+
+
+class Div(_Binary):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        return self.reduce(ga, -ga * a / b if self.needs_grad[1] else None)
+
+
+class Pow(_Binary):
+    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log a (a > 0)."""
+
+    saves = ("inputs", "output")
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
+        gb = gy * self.output * log(a) if self.needs_grad[1] else None
+        return self.reduce(ga, gb)
+
+
+class PowScalar(Function):
+    """x ** c for a constant number c: d/dx = c x^(c-1)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** x.dtype.type(self.c)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        if self.c == 2:
+            return gy * x * 2.0
+        return gy * self.c * x ** (self.c - 1)
+
+
+class Neg(Function):
+    saves = ()
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def add(a, b) -> Tensor:
+    """a + b, broadcasting."""
+    return Add()(*pair(a, b))
+
+
+def sub(a, b) -> Tensor:
+    """a − b, broadcasting."""
+    return Sub()(*pair(a, b))
+
+
+def mul(a, b) -> Tensor:
+    """a × b, elementwise, broadcasting."""
+    return Mul()(*pair(a, b))
+
+
+def div(a, b) -> Tensor:
+    """a ÷ b, elementwise, broadcasting."""
+    return Div()(*pair(a, b))
+
+
+def pow(a, b) -> Tensor:  # noqa: A001 - the operator's name
+    """a ** b: a constant exponent when b is a number, else elementwise (a must be positive for d/db)."""
+    if isinstance(a, Tensor) and isinstance(b, (int, float)):
+        return PowScalar(b)(a)
+    return Pow()(*pair(a, b))
+
+
+def neg(x: Tensor) -> Tensor:
+    """−x."""
+    return Neg()(x)
+
+
+# ---------------------------------------------------------------- elementwise functions
+class Exp(Function):
+    saves = ("output",)
+
+    def forward(self, x):
+        return backend.array_module(x).exp(x)
+
+    def backward(self, gy):
+        return gy * self.output
+
+
+class Log(Function):
+    def forward(self, x):
+        return backend.array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Function):
+    saves = ("output",)
+
+    def forward(self, x):
+        return backend.array_module(x).sqrt(x)
+
+    def backward(self, gy):
+        return gy / (self.output * 2.0)
+
+
+class Abs(Function):
+    def forward(self, x):
+        return backend.array_module(x).abs(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * Tensor(backend.array_module(x.data).sign(x.data))
+
+
+def exp(x: Tensor) -> Tensor:
+    """eˣ."""
+    return Exp()(check_tensor(x, "exp"))
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm."""
+    return Log()(check_tensor(x, "log"))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root."""
+    return Sqrt()(check_tensor(x, "sqrt"))
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - NumPy's name
+    """|x| (gradient sign(x), 0 at 0)."""
+    return Abs()(check_tensor(x, "abs"))
+
+
+class Clip(Function):
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        return backend.array_module(x).clip(x, self.low, self.high)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        inside = (x >= (self.low if self.low is not None else -float("inf"))) & (
+            x <= (self.high if self.high is not None else float("inf"))
+        )
+        return gy * Tensor(inside.astype(x.dtype))
+
+
+def clip(x: Tensor, low=None, high=None) -> Tensor:
+    """Values limited to [low, high] (either may be None); the gradient is 0 outside."""
+    check_tensor(x, "clip")
+    if low is not None:
+        low = x.dtype.type(low)
+    if high is not None:
+        high = x.dtype.type(high)
+    return Clip(low, high)(x)
+
+
+class Maximum(_Binary):
+    def forward(self, a, b):
+        return backend.array_module(a).maximum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        take_a = (a.data >= b.data).astype(gy.dtype)  # ties go to a
+        return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
+
+
+class Minimum(_Binary):
+    def forward(self, a, b):
+        return backend.array_module(a).minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        take_a = (a.data <= b.data).astype(gy.dtype)  # ties go to a
+        return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise larger of a and b (the gradient goes to a where they tie)."""
+    return Maximum()(*pair(a, b))
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise smaller of a and b (the gradient goes to a where they tie)."""
+    return Minimum()(*pair(a, b))
+
+
+# ---------------------------------------------------------------- matrix product
+class MatMul(Function):
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = sum_to(gy @ swapaxes(b, -1, -2), a.shape) if self.needs_grad[0] else None
+        gb = sum_to(swapaxes(a, -1, -2) @ gy, b.shape) if self.needs_grad[1] else None
+        return ga, gb
+
+
+def matmul(a, b) -> Tensor:
+    """Matrix product of 2-D tensors, or batched over leading axes (which broadcast)."""
+    a, b = pair(a, b)
+    check_tensor(a, "matmul", "left operand")
+    check_tensor(b, "matmul", "right operand")
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"matmul: both operands need at least 2 dimensions, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit ({a.shape[-1]} != {b.shape[-2]})")
+    return MatMul()(a, b)
+
+
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clip",
+    "maximum", "minimum", "matmul",
+]

@@ -1,0 +1,113 @@
+"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy)."""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+from minigan.functional._convert import check_tensor
+from minigan.functional.math import exp, log, sqrt
+from minigan.functional.shape import broadcast_to, reshape
+
+
+def _axes(axis, ndim: int):
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+    return tuple(sorted(a % ndim for a in axes))
+
+
+def _kept_shape(shape, axes) -> tuple:
+    """``shape`` with the reduced axes set to 1: where a reduced gradient is broadcast back from."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    saves = ()
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        return broadcast_to(reshape(gy, _kept_shape(self.x_shape, self.axes)), self.x_shape)
+
+
+def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
+    """Sum over ``axis`` (all axes when None)."""
+    check_tensor(x, "sum")
+    return Sum(_axes(axis, x.ndim), keepdims)(x)
+
+
+def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes when None)."""
+    check_tensor(x, "mean")
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    return Sum(axes, keepdims)(x) * (1.0 / count)
+
+
+class Max(Function):
+    """Largest value over axes; the gradient is shared equally among the elements that tie for it."""
+
+    saves = ("inputs", "output")
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.max(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        kept = _kept_shape(x.shape, self.axes)
+        is_max = x.data == self.output.data.reshape(kept)
+        share = is_max / is_max.sum(axis=self.axes, keepdims=True)
+        return broadcast_to(reshape(gy, kept), x.shape) * Tensor(share.astype(x.dtype))
+
+
+def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
+    """Largest value over ``axis`` (all axes when None)."""
+    check_tensor(x, "max")
+    if x.size == 0:
+        raise ValueError("max: the tensor is empty")
+    return Max(_axes(axis, x.ndim), keepdims)(x)
+
+
+def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
+    """Smallest value over ``axis`` (all axes when None)."""
+    return -max(-x, axis, keepdims)
+
+
+def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    """Variance over ``axis``: Σ(x − mean)² / (N − correction); ``correction=1`` (the default, as in
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    check_tensor(x, "var")
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    if count - correction <= 0:
+        raise ValueError(f"var: {count} values are too few for correction={correction}")
+    centred = x - mean(x, axes, keepdims=True)
+    return sum(centred * centred, axes, keepdims) * (1.0 / (count - correction))
+
+
+def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    """Standard deviation: sqrt of ``var``."""
+    return sqrt(var(x, axis, keepdims, correction))
+
+
+def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first."""
+    axes = _axes(axis, x.ndim)
+    shift = Tensor(backend.array_module(x.data).max(x.data, axis=axes, keepdims=True))
+    out = log(sum(exp(x - shift), axes, keepdims=True)) + shift
+    return out if keepdims else reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))

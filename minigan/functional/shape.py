@@ -1,0 +1,269 @@
+"""Ops that move values around without changing them: reshape, transpose, indexing, joining, broadcasting."""
+from __future__ import annotations
+
+import numpy as np
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+from minigan.functional._convert import check_tensor
+
+
+def _normalize_axes(axis, ndim: int) -> tuple:
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % ndim for a in axes)
+
+
+class Reshape(Function):
+    saves = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.x_shape)
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """``x`` with a new shape (one entry may be -1)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if x.shape == shape:
+        return x
+    return Reshape(shape)(check_tensor(x, "reshape"))
+
+
+class Transpose(Function):
+    saves = ()
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        return transpose(gy, tuple(np.argsort(self.axes)))
+
+
+def transpose(x: Tensor, axes=None) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None), like ``numpy.transpose``."""
+    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
+    return Transpose(axes)(check_tensor(x, "transpose"))
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """PyTorch's name for transpose with explicit axes: ``permute(x, 0, 2, 1)``."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return transpose(x, dims)
+
+
+def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+    """Swap two axes (PyTorch's ``x.transpose(a, b)``)."""
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, axes)
+
+
+def _index_to_device(index, xp):
+    """Move array indices (NumPy arrays, lists, Tensors) to the array module that is being indexed."""
+    if isinstance(index, tuple):
+        return tuple(_index_to_device(i, xp) for i in index)
+    if isinstance(index, Tensor):
+        index = index.data
+    if isinstance(index, list) or (hasattr(index, "dtype") and hasattr(index, "shape")):
+        return xp.asarray(index)
+    return index
+
+
+class GetItem(Function):
+    saves = ()
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x[self.index]
+
+    def backward(self, gy):
+        return GetItemGrad(self.index, self.x_shape)(gy)
+
+
+class GetItemGrad(Function):
+    """Scatter-add ``gy`` into zeros shaped like the indexed array (repeated indices add up)."""
+
+    saves = ()
+
+    def __init__(self, index, shape):
+        self.index = index
+        self.shape = shape
+
+    def forward(self, gy):
+        xp = backend.array_module(gy)
+        gx = xp.zeros(self.shape, dtype=gy.dtype)
+        xp.add.at(gx, self.index, gy)
+        return gx
+
+    def backward(self, ggx):
+        return getitem(ggx, self.index)
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    """``x[index]`` with slices, integers, integer arrays and boolean masks."""
+    index = _index_to_device(index, backend.array_module(x.data))
+    return GetItem(index)(check_tensor(x, "getitem"))
+
+
+class Concatenate(Function):
+    saves = ()
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        grads, start = [], 0
+        for size in self.sizes:
+            index = [slice(None)] * gy.ndim
+            index[self.axis] = slice(start, start + size)
+            grads.append(getitem(gy, tuple(index)))
+            start += size
+        return tuple(grads)
+
+
+def concatenate(xs, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``)."""
+    xs = [check_tensor(x, "concatenate") for x in xs]
+    if not xs:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Concatenate(axis % xs[0].ndim)(*xs)
+
+
+cat = concatenate
+
+
+def stack(xs, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    xs = [check_tensor(x, "stack") for x in xs]
+    if not xs:
+        raise ValueError("stack: needs at least one tensor")
+    if len({x.shape for x in xs}) != 1:
+        raise ValueError(f"stack: all tensors must have one shape, got {[x.shape for x in xs]}")
+    axis = axis % (xs[0].ndim + 1)
+    new_shape = xs[0].shape[:axis] + (1,) + xs[0].shape[axis:]
+    return concatenate([reshape(x, new_shape) for x in xs], axis=axis)
+
+
+class BroadcastTo(Function):
+    saves = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return backend.array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return sum_to(gy, self.x_shape)
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    """``x`` repeated along new or length-1 axes to ``shape`` (a read-only view)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return BroadcastTo(shape)(check_tensor(x, "broadcast_to"))
+
+
+def _sum_to_array(x, shape):
+    """Sum an array down to ``shape``: over the leading axes it lacks and over its length-1 axes."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead or y.shape != shape else y
+
+
+class SumTo(Function):
+    saves = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return _sum_to_array(x, self.shape)
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.x_shape)
+
+
+def sum_to(x: Tensor, shape) -> Tensor:
+    """Undo broadcasting: sum ``x`` down to ``shape`` (how gradients of broadcast inputs are reduced)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo(shape)(x)
+
+
+class ToDevice(Function):
+    saves = ()
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.source = backend.device_of(x)
+        return backend.to_device(x, self.device)
+
+    def backward(self, gy):
+        return to_device(gy, self.source)
+
+
+def to_device(x: Tensor, device) -> Tensor:
+    """``x`` on ``device``; the same tensor when it is there already."""
+    device = backend.normalize_device(device)
+    if x.device == device:
+        return x
+    return ToDevice(device)(x)
+
+
+class AsType(Function):
+    saves = ()
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.source = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return astype(gy, self.source)
+
+
+def astype(x: Tensor, dtype) -> Tensor:
+    """``x`` converted to another floating dtype."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"astype: minigan tensors are floating point, got {dtype}")
+    if x.dtype == dtype:
+        return x
+    return AsType(dtype)(x)
+
+
+def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim..end_dim`` into one (``torch.flatten``)."""
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    size = int(np.prod(x.shape[start : end + 1]))
+    return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1 :])
