@@ -1,0 +1,66 @@
+"""Figures with matplotlib, imported only when a figure is drawn (the engine never needs a display).
+
+On a machine without a display the Agg backend is chosen, so the examples can always save PNGs.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+def pyplot():
+    """``matplotlib.pyplot``, using the file-only Agg backend when there is no display."""
+    import matplotlib
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, path) -> None:
+    """Save ``fig`` as a PNG and close it."""
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    pyplot().close(fig)
+
+
+def image_grid(images, nrow: int | None = None, pad: int = 1) -> np.ndarray:
+    """Tile N images (N×H×W, N×C×H×W or N×784) into one H'×W'×C array with values in [0, 1].
+
+    Values in [−1, 1] (the generators' tanh output) are mapped to [0, 1]; the grid has ``nrow`` columns.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 2:  # N×784 flattened digits
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"image_grid: cannot make square images from rows of length {images.shape[1]}")
+        images = images.reshape(-1, 1, side, side)
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4:
+        raise ValueError(f"image_grid: expected N×C×H×W, N×H×W or N×D images, got shape {images.shape}")
+    if images.min() < 0:
+        images = (images + 1) / 2
+    images = np.clip(images, 0, 1).transpose(0, 2, 3, 1)  # N×H×W×C
+    n, h, w, c = images.shape
+    nrow = nrow or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / nrow))
+    grid = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), dtype=np.float32)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = images[i]
+    return grid[..., 0] if c == 1 else grid
+
+
+def save_image_grid(images, path, nrow: int | None = None, title: str | None = None) -> None:
+    """Save a grid of images as a PNG (grey for one channel, RGB for three)."""
+    plt = pyplot()
+    grid = image_grid(images, nrow)
+    fig, ax = plt.subplots(figsize=(max(2, grid.shape[1] / 40), max(2, grid.shape[0] / 40)))
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    save(fig, path)
