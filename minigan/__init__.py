@@ -13,12 +13,14 @@ from minigan.backend import (
 )
 from minigan.creation import arange, full, ones, rand, randn, zeros
 from minigan.gradcheck import GradcheckError, gradcheck
+from minigan import nn, optim
+from minigan.io import CheckpointError, load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DeviceError", "GradcheckError", "InplaceModificationError", "Tensor", "arange", "enable_grad", "full",
-    "functional", "get_default_dtype", "get_device", "get_rng_state", "gpu_available", "grad", "gradcheck",
-    "is_grad_enabled", "manual_seed", "no_grad", "ones", "rand", "randn", "set_default_dtype", "set_device",
-    "set_rng_state", "tensor", "zeros",
+    "CheckpointError", "DeviceError", "GradcheckError", "InplaceModificationError", "Tensor", "arange",
+    "enable_grad", "full", "functional", "get_default_dtype", "get_device", "get_rng_state", "gpu_available",
+    "grad", "gradcheck", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad", "ones", "optim", "rand",
+    "randn", "save", "set_default_dtype", "set_device", "set_rng_state", "tensor", "zeros",
 ]
