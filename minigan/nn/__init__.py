@@ -1,5 +1,6 @@
-"""Neural-network building blocks (``from minigan import nn``): Module, Parameter, layers, init."""
+"""Neural-network building blocks (``from minigan import nn``): Module, Parameter, layers, convolutions, init."""
 from minigan.nn import init
+from minigan.nn.conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
 from minigan.nn.layers import (
     Dropout, Flatten, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softplus, Tanh, Unflatten,
 )
@@ -7,6 +8,7 @@ from minigan.nn.module import Module, Parameter
 from minigan.nn.normalization import BatchNorm1d, BatchNorm2d
 
 __all__ = [
-    "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten", "LeakyReLU", "Linear", "Module", "Parameter", "ReLU",
-    "Sequential", "Sigmoid", "Softplus", "Tanh", "Unflatten", "init",
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Flatten", "LeakyReLU",
+    "Linear", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softplus", "Tanh", "Unflatten",
+    "Upsample", "init",
 ]

@@ -1,0 +1,327 @@
+"""Convolutions, pooling and upsampling: im2col on strided views, one matrix product, col2im.
+
+A convolution slides a kh×kw kernel over the image.  ``_im2col`` lays every window the kernel
+visits out as one column of a matrix (a strided view does the sliding, one copy the gathering), so
+the whole convolution is ONE matrix product of the flattened kernels with that matrix.
+``_col2im`` is its adjoint: it adds every column back onto the window it came from.
+
+Inside, images are laid out (C, H, W, N), batch innermost: the window copy then moves runs of N
+contiguous numbers, and the columns come out in the order the matrix product needs, with no
+transpose of the big matrix.  Results are handed back as (N, C, H, W) views of that memory; NumPy
+and CuPy ops take such views as they are, and the next convolution reads them without reordering.
+
+Backward passes are written with these same ops (conv2d's input gradient is a conv_transpose2d,
+its weight gradient a convolution of the input with the output gradient, and so on), so
+gradients of gradients work.
+"""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
+from minigan.functional import reduce
+from minigan.functional._convert import check_tensor
+from minigan.functional.shape import broadcast_to, reshape, transpose
+
+_TO_CHWN = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
+_TO_NCHW = (3, 0, 1, 2)  # (C, H, W, N) -> (N, C, H, W)
+
+
+# ---------------------------------------------------------------- windows of an image
+def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """How many kernel positions fit along one axis: ⌊(H + 2p − k) / s⌋ + 1 (PyTorch's formula)."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _windows(a, kernel, stride):
+    """A strided view of ``a`` (C, H, W, N) as (C, kh, kw, Ho, Wo, N): [c, i, j, y, x, n] = a[c, y·sh + i, x·sw + j, n]."""
+    c, h, w, n = a.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    s_c, s_h, s_w, s_n = a.strides
+    as_strided = backend.array_module(a).lib.stride_tricks.as_strided
+    return as_strided(a, (c, kh, kw, ho, wo, n), (s_c, s_h, s_w, s_h * sh, s_w * sw, s_n))
+
+
+def _add_windows(windows, out, stride) -> None:
+    """The adjoint of ``_windows``: add each window (C, kh, kw, Ho, Wo, N) onto its place in ``out`` (C, H, W, N)."""
+    _, kh, kw, ho, wo, _ = windows.shape
+    sh, sw = stride
+    for i in range(kh):  # one slice per kernel offset; windows that overlap add up
+        for j in range(kw):
+            out[:, i : i + sh * ho : sh, j : j + sw * wo : sw] += windows[:, i, j]
+
+
+def _im2col(x, kernel, stride, padding):
+    """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the columns of a (C·kh·kw, Ho·Wo·N) matrix."""
+    n, c, h, w = x.shape
+    (ph, pw), (kh, kw) = padding, kernel
+    chwn = x.transpose(_TO_CHWN)
+    if ph or pw:
+        padded = backend.array_module(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+        padded[:, ph : ph + h, pw : pw + w] = chwn
+        chwn = padded
+    windows = _windows(chwn, kernel, stride)
+    return windows.reshape(c * kh * kw, -1)
+
+
+def _col2im(cols, shape, kernel, stride, padding):
+    """The adjoint of ``_im2col``: add the columns back onto an (N, C, H, W) image of ``shape``, then crop the padding."""
+    n, c, h, w = shape
+    (ph, pw), (kh, kw) = padding, kernel
+    ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
+    padded = backend.array_module(cols).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+    _add_windows(cols.reshape(c, kh, kw, ho, wo, n), padded, stride)
+    return padded[:, ph : ph + h, pw : pw + w].transpose(_TO_NCHW)
+
+
+def _fitting_output_padding(x_shape, kernel, stride, padding) -> tuple:
+    """The output_padding that makes conv_transpose2d give back ``x_shape`` (rows a strided conv skipped)."""
+    return tuple((x_shape[2 + a] + 2 * padding[a] - kernel[a]) % stride[a] for a in range(2))
+
+
+# ---------------------------------------------------------------- the ops
+class Conv2d(Function):
+    """y = W ⋆ x + b, with W of shape (out, in, kh, kw)."""
+
+    def __init__(self, stride, padding):
+        self.stride, self.padding = stride, padding
+
+    def forward(self, x, W, b=None):
+        n, _, h, w = x.shape
+        out_c, _, kh, kw = W.shape
+        ho, wo = _out_size(h, kh, self.stride[0], self.padding[0]), _out_size(w, kw, self.stride[1], self.padding[1])
+        # y[o, (y, x, n)] = Σ_(c, i, j) W[o, (c, i, j)] · x_pad[n, c, y·s + i, x·s + j]: one matrix product
+        y = W.reshape(out_c, -1) @ _im2col(x, (kh, kw), self.stride, self.padding)
+        if b is not None:
+            y += b[:, None]
+        return y.reshape(out_c, ho, wo, n).transpose(_TO_NCHW)
+
+    def backward(self, gy):
+        x, W = self.inputs[0], self.inputs[1]
+        kernel = W.shape[2:]
+        gx = gW = gb = None
+        if self.needs_grad[0]:
+            output_padding = _fitting_output_padding(x.shape, kernel, self.stride, self.padding)
+            gx = conv_transpose2d(gy, W, None, self.stride, self.padding, output_padding)
+        if self.needs_grad[1]:
+            gW = Conv2dGradWeight(kernel, self.stride, self.padding)(x, gy)
+        if len(self.inputs) == 3 and self.needs_grad[2]:
+            gb = reduce.sum(gy, (0, 2, 3))
+        return gx, gW, gb
+
+
+class ConvTranspose2d(Function):
+    """The adjoint of Conv2d in x: every input pixel adds W[c_in] · x onto a kh×kw patch of the output."""
+
+    def __init__(self, stride, padding, output_padding):
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+
+    def forward(self, x, W, b=None):
+        n, in_c, h, w = x.shape
+        _, out_c, kh, kw = W.shape
+        shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
+        # cols[(o, i, j), (y, x, n)] = Σ_c W[c, (o, i, j)] · x[n, c, y, x]: one matrix product, then col2im
+        cols = W.reshape(in_c, -1).T @ x.transpose(_TO_CHWN).reshape(in_c, -1)
+        y = _col2im(cols, shape, (kh, kw), self.stride, self.padding)
+        if b is not None:
+            y += b[:, None, None]
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[0], self.inputs[1]
+        gx = gW = gb = None
+        if self.needs_grad[0]:
+            gx = conv2d(gy, W, None, self.stride, self.padding)
+        if self.needs_grad[1]:
+            gW = Conv2dGradWeight(W.shape[2:], self.stride, self.padding)(gy, x)
+        if len(self.inputs) == 3 and self.needs_grad[2]:
+            gb = reduce.sum(gy, (0, 2, 3))
+        return gx, gW, gb
+
+
+class Conv2dGradWeight(Function):
+    """∂L/∂W of conv2d from its input x and output gradient gy (a convolution of x with gy).
+
+    Also the weight gradient of conv_transpose2d, with the roles of x and gy swapped.
+    """
+
+    def __init__(self, kernel, stride, padding):
+        self.kernel, self.stride, self.padding = tuple(kernel), stride, padding
+
+    def forward(self, x, gy):
+        out_c = gy.shape[1]
+        # gW[o, (c, i, j)] = Σ_(y, x, n) gy[n, o, y, x] · x_pad[n, c, y·s + i, x·s + j]: one matrix product
+        gW = gy.transpose(_TO_CHWN).reshape(out_c, -1) @ _im2col(x, self.kernel, self.stride, self.padding).T
+        return gW.reshape((out_c, x.shape[1]) + self.kernel)
+
+    def backward(self, ggW):
+        x, gy = self.inputs
+        gx = ggy = None
+        if self.needs_grad[0]:
+            output_padding = _fitting_output_padding(x.shape, self.kernel, self.stride, self.padding)
+            gx = conv_transpose2d(gy, ggW, None, self.stride, self.padding, output_padding)
+        if self.needs_grad[1]:
+            ggy = conv2d(x, ggW, None, self.stride, self.padding)
+        return gx, ggy
+
+
+class Windows(Function):
+    """The kh×kw windows of x (N, C, H, W) as a (C, kh, kw, Ho, Wo, N) view: what pooling reduces over."""
+
+    saves = ()
+
+    def __init__(self, kernel, stride):
+        self.kernel, self.stride = kernel, stride
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return _windows(x.transpose(_TO_CHWN), self.kernel, self.stride)
+
+    def backward(self, gy):
+        return AddWindows(self.x_shape, self.kernel, self.stride)(gy)
+
+
+class AddWindows(Function):
+    """The adjoint of Windows: add each window back onto its place in an image of ``shape`` (N, C, H, W)."""
+
+    saves = ()
+
+    def __init__(self, shape, kernel, stride):
+        self.shape, self.kernel, self.stride = shape, kernel, stride
+
+    def forward(self, windows):
+        n, c, h, w = self.shape
+        out = backend.array_module(windows).zeros((c, h, w, n), dtype=windows.dtype)
+        _add_windows(windows, out, self.stride)
+        return out.transpose(_TO_NCHW)
+
+    def backward(self, gy):
+        return Windows(self.kernel, self.stride)(gy)
+
+
+# ---------------------------------------------------------------- argument checks
+def _pair(value, name: str, op: str) -> tuple:
+    """An int or a pair of ints as a pair (PyTorch accepts both for sizes, strides and paddings)."""
+    values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return values
+
+
+def _check_image(x, op: str) -> None:
+    check_tensor(x, op)
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+
+
+def _check_conv_args(op, x, weight, bias, stride, padding, in_axis, layout):
+    """Check a convolution's tensors and numbers; return stride and padding as pairs and the output channels."""
+    _check_image(x, op)
+    check_tensor(weight, op, "weight")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {weight.shape}")
+    if x.shape[1] != weight.shape[in_axis]:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} has {x.shape[1]} channels, but weight of shape {weight.shape} "
+            f"{layout} expects {weight.shape[in_axis]}"
+        )
+    out_c = weight.shape[1 - in_axis]
+    if bias is not None:
+        check_tensor(bias, op, "bias")
+        if bias.shape != (out_c,):
+            raise ValueError(f"{op}: bias must have shape ({out_c},) for weight of shape {weight.shape}, got {bias.shape}")
+    stride, padding = _pair(stride, "stride", op), _pair(padding, "padding", op)
+    if min(stride) < 1 or min(padding) < 0:
+        raise ValueError(f"{op}: stride must be positive and padding non-negative, got stride={stride}, padding={padding}")
+    return stride, padding
+
+
+def _check_window(op, x, kernel, padding=(0, 0)) -> None:
+    """The kernel must fit inside the (padded) input."""
+    padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
+    if kernel[0] > padded[0] or kernel[1] > padded[1]:
+        raise ValueError(
+            f"{op}: kernel {kernel[0]}×{kernel[1]} is larger than the padded input {padded[0]}×{padded[1]} "
+            f"(input shape {x.shape}, padding {padding})"
+        )
+
+
+def _transposed_size(size, kernel, stride, padding, output_padding) -> tuple:
+    """conv_transpose2d's output size per axis: (H − 1)·s − 2p + k + output_padding (PyTorch's formula)."""
+    return tuple((size[a] - 1) * stride[a] - 2 * padding[a] + kernel[a] + output_padding[a] for a in range(2))
+
+
+# ---------------------------------------------------------------- public functions
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch) of x (N, C_in, H, W) with weight (C_out, C_in, kh, kw).
+
+    Output (N, C_out, Ho, Wo) with Ho = ⌊(H + 2·padding − kh) / stride⌋ + 1; ``stride`` and
+    ``padding`` are an int or an (h, w) pair; the input is zero-padded.
+    """
+    stride, padding = _check_conv_args("conv2d", x, weight, bias, stride, padding, 1,
+                                       "(out_channels, in_channels, kh, kw)")
+    _check_window("conv2d", x, weight.shape[2:], padding)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return Conv2d(stride, padding)(*inputs)
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0) -> Tensor:
+    """Transposed convolution of x (N, C_in, H, W) with weight (C_in, C_out, kh, kw): the adjoint of conv2d.
+
+    Output (N, C_out, Ho, Wo) with Ho = (H − 1)·stride − 2·padding + kh + output_padding: a stride-2
+    transposed convolution doubles the size (DCGAN's generator).  ``output_padding`` (smaller than
+    the stride) adds rows at the bottom/right, choosing between the input sizes a strided conv2d
+    maps to the same output size.
+    """
+    stride, padding = _check_conv_args("conv_transpose2d", x, weight, bias, stride, padding, 0,
+                                       "(in_channels, out_channels, kh, kw)")
+    output_padding = _pair(output_padding, "output_padding", "conv_transpose2d")
+    if not all(0 <= output_padding[a] < stride[a] for a in range(2)):
+        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be in [0, stride) for stride {stride}")
+    size = _transposed_size(x.shape[2:], weight.shape[2:], stride, padding, output_padding)
+    if min(size) < 1:
+        raise ValueError(
+            f"conv_transpose2d: input of shape {x.shape} with weight of shape {weight.shape}, stride {stride}, "
+            f"padding {padding} and output_padding {output_padding} gives an empty output of size {size}"
+        )
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return ConvTranspose2d(stride, padding, output_padding)(*inputs)
+
+
+def _pool_windows(op, x, kernel_size, stride):
+    """The (C, kh, kw, Ho, Wo, N) windows of x that a pooling op reduces over axes 1 and 2."""
+    _check_image(x, op)
+    kernel = _pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else _pair(stride, "stride", op)
+    if min(kernel) < 1 or min(stride) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be positive, got {kernel} and {stride}")
+    _check_window(op, x, kernel)
+    return Windows(kernel, stride)(x)
+
+
+def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
+    """The largest value of each kh×kw window (stride defaults to the kernel size: windows side by side).
+
+    The gradient goes to the window's maximum (shared equally among values that tie for it).
+    """
+    windows = _pool_windows("max_pool2d", x, kernel_size, stride)
+    return transpose(reduce.max(windows, (1, 2)), _TO_NCHW)
+
+
+def avg_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
+    """The mean of each kh×kw window (stride defaults to the kernel size: windows side by side)."""
+    windows = _pool_windows("avg_pool2d", x, kernel_size, stride)
+    return transpose(reduce.mean(windows, (1, 2)), _TO_NCHW)
+
+
+def upsample_nearest2d(x: Tensor, scale_factor) -> Tensor:
+    """Nearest-neighbour upsampling by an integer factor (or (h, w) pair): each pixel becomes an s×s block."""
+    _check_image(x, "upsample_nearest2d")
+    sh, sw = _pair(scale_factor, "scale_factor", "upsample_nearest2d")
+    if sh < 1 or sw < 1:
+        raise ValueError(f"upsample_nearest2d: scale_factor must be positive, got {(sh, sw)}")
+    n, c, h, w = x.shape
+    # y[n, c, i, j] = x[n, c, ⌊i / sh⌋, ⌊j / sw⌋]
+    blocks = broadcast_to(reshape(x, (n, c, h, 1, w, 1)), (n, c, h, sh, w, sw))
+    return reshape(blocks, (n, c, h * sh, w * sw))
