@@ -108,7 +108,8 @@ def _check_first_order(fn, xs, rng, eps, atol, rtol, max_elements, directions, d
             numeric = (plus - minus) / (2 * eps)
             exact = float(np.sum(g_np * v))
             if not abs(numeric - exact) <= atol + rtol * abs(numeric):
-                where = f"element {np.unravel_index(int(np.argmax(np.abs(v))), x.shape)}" if x.size <= max_elements else "a random direction"
+                index = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(v))), x.shape))
+                where = f"element {index}" if x.size <= max_elements else "a random direction"
                 raise GradcheckError(
                     f"gradcheck: input {i} (shape {x.shape}), {where}: "
                     f"backward gives {exact:.8g}, finite differences give {numeric:.8g} "

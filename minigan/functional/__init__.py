@@ -36,6 +36,7 @@ def _install_operators() -> None:
     Tensor.__pow__ = pow
     Tensor.__rpow__ = lambda self, other: pow(other, self)
     Tensor.__neg__ = neg
+    Tensor.__abs__ = abs
     Tensor.__matmul__ = matmul
     Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
     Tensor.__getitem__ = getitem

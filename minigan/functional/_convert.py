@@ -26,15 +26,15 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
     return Tensor(value)
 
 
-def pair(a, b) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors; numbers take the dtype of the Tensor beside them."""
+def pair(a, b, op: str) -> tuple[Tensor, Tensor]:
+    """Both operands of the binary op ``op`` as floating-point Tensors; numbers take the dtype of the Tensor beside them."""
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
-            raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+            raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
         a = as_tensor_like(a, b)
     elif not isinstance(b, Tensor):
         b = as_tensor_like(b, a)
-    return a, b
+    return check_tensor(a, op, "left operand"), check_tensor(b, op, "right operand")
 
 
 def check_tensor(x, op: str, name: str = "input") -> Tensor:

@@ -9,10 +9,11 @@ from minigan.functional.reduce import sum
 
 
 def _sigmoid_array(x):
-    # σ(x) = 1 / (1 + e^−x) = (tanh(x/2) + 1) / 2: the second form never overflows.
+    # σ(x) = 1 / (1 + e^−x) = e^x / (1 + e^x).  With e = e^−|x| ≤ 1 nothing overflows, and for x < 0 the
+    # second form keeps full precision for tiny σ (σ(−20) ≈ 2e−9 is not rounded to 0).
     xp = backend.array_module(x)
-    half = x.dtype.type(0.5)
-    return half * (xp.tanh(half * x) + 1)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
 def _softplus_array(x):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigan import backend
-from minigan.autograd import Function, Tensor, no_grad
+from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import sqrt
 from minigan.functional.reduce import mean, var
@@ -20,12 +20,11 @@ class Linear(Function):
 
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
-        gx = gy @ W if self.needs_grad[0] else None
-        gW = None
-        if self.needs_grad[1]:
-            # for a batch of any rank, flatten the leading axes: gW = Σ_n gyₙ xₙᵀ
-            g2 = reshape(gy, (-1, gy.shape[-1]))
-            gW = g2.T @ reshape(x, (-1, x.shape[-1]))
+        # flatten the leading axes, so one vector and a batch of any rank are the same (n, out) case
+        g2 = reshape(gy, (-1, gy.shape[-1]))
+        gx = reshape(g2 @ W, x.shape) if self.needs_grad[0] else None
+        # gW = Σ_n gyₙ xₙᵀ
+        gW = g2.T @ reshape(x, (-1, x.shape[-1])) if self.needs_grad[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         gb = sum_to(gy, self.inputs[2].shape) if self.needs_grad[2] else None
@@ -35,6 +34,7 @@ class Linear(Function):
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x Wᵀ + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
     check_tensor(x, "linear")
+    check_tensor(weight, "linear", "weight")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
@@ -76,12 +76,12 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias
             raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
         mu = mean(x, axes, keepdims=True)
         sigma2 = var(x, axes, keepdims=True, correction=0)
+        m = x.dtype.type(momentum)
         if running_mean is not None:
-            with no_grad():
-                m = x.dtype.type(momentum)
-                running_mean.data = (1 - m) * running_mean.data + m * mu.data.reshape(-1)
-                unbiased = sigma2.data.reshape(-1) * x.dtype.type(count / (count - 1))
-                running_var.data = (1 - m) * running_var.data + m * unbiased
+            running_mean.data = (1 - m) * running_mean.data + m * mu.data.reshape(-1)
+        if running_var is not None:
+            unbiased = sigma2.data.reshape(-1) * x.dtype.type(count / (count - 1))
+            running_var.data = (1 - m) * running_var.data + m * unbiased
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")

@@ -1,10 +1,13 @@
 """Loss functions.  Each takes ``reduction='mean' | 'sum' | 'none'`` like PyTorch."""
 from __future__ import annotations
 
-from minigan.autograd import Tensor
+import numpy as np
+
+from minigan import backend
+from minigan.autograd import Function, Tensor
 from minigan.functional._convert import as_tensor_like, check_tensor
 from minigan.functional.activation import softplus
-from minigan.functional.math import abs, clip, log
+from minigan.functional.math import abs, clip, log, maximum
 from minigan.functional.reduce import mean, sum
 
 
@@ -26,15 +29,31 @@ def _target(prediction: Tensor, target, op: str) -> Tensor:
     return target
 
 
+class BinaryCrossEntropy(Function):
+    """−[y log p + (1 − y) log(1 − p)], elementwise, with PyTorch's guards for a saturated p = 0 or 1:
+    each log is clamped at −100, and the denominator of the gradient is kept at least 1e−12."""
+
+    def forward(self, p, y):
+        xp = backend.array_module(p)
+        with np.errstate(divide="ignore"):  # log 0 = −∞ is clamped on the next line
+            log_p, log_1mp = xp.log(p), xp.log(1 - p)
+        return -(y * xp.maximum(log_p, -100) + (1 - y) * xp.maximum(log_1mp, -100))
+
+    def backward(self, gy):
+        p, y = self.inputs
+        # ∂/∂p = (p − y) / (p (1 − p)): finite where a float32 sigmoid has rounded to exactly 0 or 1
+        gp = gy * (p - y) / maximum(p * (1.0 - p), 1e-12) if self.needs_grad[0] else None
+        gy_target = gy * (clip(log(1.0 - p), -100.0) - clip(log(p), -100.0)) if self.needs_grad[1] else None
+        return gp, gy_target
+
+
 def binary_cross_entropy(p: Tensor, target, reduction: str = "mean") -> Tensor:
     """−[y log p + (1 − y) log(1 − p)] for probabilities ``p``; each log is clamped at −100 as in PyTorch.
 
     Prefer ``binary_cross_entropy_with_logits`` on D's logit: it never takes the log of 0.
     """
     y = _target(p, target, "binary_cross_entropy")
-    log_p = clip(log(p), -100.0)
-    log_1mp = clip(log(1.0 - p), -100.0)
-    return _reduce(-(y * log_p + (1.0 - y) * log_1mp), reduction, "binary_cross_entropy")
+    return _reduce(BinaryCrossEntropy()(p, y), reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(logit: Tensor, target, reduction: str = "mean") -> Tensor:

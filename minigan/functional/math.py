@@ -87,6 +87,8 @@ class PowScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
+        if self.c == 0:  # d/dx x⁰ = 0; the formula below would give 0 · ∞ at x = 0
+            return gy * 0.0
         if self.c == 2:
             return gy * x * 2.0
         return gy * self.c * x ** (self.c - 1)
@@ -104,34 +106,34 @@ class Neg(Function):
 
 def add(a, b) -> Tensor:
     """a + b, broadcasting."""
-    return Add()(*pair(a, b))
+    return Add()(*pair(a, b, "add"))
 
 
 def sub(a, b) -> Tensor:
     """a − b, broadcasting."""
-    return Sub()(*pair(a, b))
+    return Sub()(*pair(a, b, "sub"))
 
 
 def mul(a, b) -> Tensor:
     """a × b, elementwise, broadcasting."""
-    return Mul()(*pair(a, b))
+    return Mul()(*pair(a, b, "mul"))
 
 
 def div(a, b) -> Tensor:
     """a ÷ b, elementwise, broadcasting."""
-    return Div()(*pair(a, b))
+    return Div()(*pair(a, b, "div"))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the operator's name
     """a ** b: a constant exponent when b is a number, else elementwise (a must be positive for d/db)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float)):
         return PowScalar(b)(a)
-    return Pow()(*pair(a, b))
+    return Pow()(*pair(a, b, "pow"))
 
 
 def neg(x: Tensor) -> Tensor:
     """−x."""
-    return Neg()(x)
+    return Neg()(check_tensor(x, "neg"))
 
 
 # ---------------------------------------------------------------- elementwise functions
@@ -239,12 +241,12 @@ class Minimum(_Binary):
 
 def maximum(a, b) -> Tensor:
     """Elementwise larger of a and b (the gradient goes to a where they tie)."""
-    return Maximum()(*pair(a, b))
+    return Maximum()(*pair(a, b, "maximum"))
 
 
 def minimum(a, b) -> Tensor:
     """Elementwise smaller of a and b (the gradient goes to a where they tie)."""
-    return Minimum()(*pair(a, b))
+    return Minimum()(*pair(a, b, "minimum"))
 
 
 # ---------------------------------------------------------------- matrix product
@@ -261,9 +263,7 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """Matrix product of 2-D tensors, or batched over leading axes (which broadcast)."""
-    a, b = pair(a, b)
-    check_tensor(a, "matmul", "left operand")
-    check_tensor(b, "matmul", "right operand")
+    a, b = pair(a, b, "matmul")
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"matmul: both operands need at least 2 dimensions, got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2]:
