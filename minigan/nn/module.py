@@ -121,13 +121,17 @@ class Module:
         self._modules[name] = module
 
     # ------------------------------------------------------------ walking the tree
-    def named_modules(self, prefix: str = ""):
-        """(name, module) for this module and every module below it, each module once."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True):
+        """(name, module) for this module and every module below it, depth first.
+
+        A module used in two places is listed once, unless ``remove_duplicate=False`` (the state dict
+        lists it under each name, as PyTorch does).
+        """
         seen = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -182,7 +186,7 @@ class Module:
     # ------------------------------------------------------------ state dicts
     def _state_items(self):
         """(key, tensor) for every parameter and buffer, with PyTorch's keys (shared tensors under each name)."""
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for name, value in registry.items():
                     if value is not None:
