@@ -65,7 +65,8 @@ class Optimizer:
         if group["lr"] < 0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']} (must be ≥ 0)")
         if group["weight_decay"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay {group['weight_decay']} (must be ≥ 0)")
+            raise ValueError(f"{type(self).__name__}: invalid weight_decay {group['weight_decay']} "
+                             "(must be ≥ 0)")
 
     def _parameters(self):
         for group in self.param_groups:

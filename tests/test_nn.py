@@ -31,7 +31,8 @@ def test_registration_order_and_walks():
     names = [name for name, _ in model.named_parameters()]
     assert names == ["scale", "fc.weight", "fc.bias", "bn.weight", "bn.bias", "out.weight"]
     assert [p.shape for p in model.parameters()] == [(1,), (4, 3), (4,), (4,), (4,), (1, 4)]
-    assert [name for name, _ in model.named_buffers()] == ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]
+    buffers = [name for name, _ in model.named_buffers()]
+    assert buffers == ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]
     assert list(model.children()) == [model.fc, model.bn, model.out]
     assert [type(m).__name__ for m in model.modules()] == ["TwoLayer", "Linear", "BatchNorm1d", "Linear"]
     assert model.out.bias is None and "out.bias" not in model.state_dict()
@@ -280,7 +281,8 @@ def test_init_functions_fill_in_place():
     init.uniform_(t, -2, -1)
     assert -2 <= numpy_of(t).min() and numpy_of(t).max() < -1
     init.kaiming_uniform_(t, a=0, mode="fan_out")  # ReLU gain √2: bound √(6 / fan_out)
-    assert np.abs(numpy_of(t)).max() <= math.sqrt(6 / 200) and np.abs(numpy_of(t)).max() > 0.99 * math.sqrt(6 / 200)
+    bound = math.sqrt(6 / 200)
+    assert 0.99 * bound < np.abs(numpy_of(t)).max() <= bound
     np.testing.assert_array_equal(numpy_of(init.ones_(t)), 1)
     np.testing.assert_array_equal(numpy_of(init.zeros_(t)), 0)
 
@@ -342,7 +344,7 @@ def test_every_layer_keeps_float32(device, make, shape):
 
 # ---------------------------------------------------------------- gradient checks (train mode, float64)
 def _forward_with(module, names):
-    """module(x) with its parameters ``names`` replaced by the gradcheck's inputs, so their gradients are checked."""
+    """module(x) with the parameters ``names`` replaced by gradcheck's inputs, so their gradients are checked."""
     def forward(x, *params):
         saved = dict(module._parameters)
         module._parameters.update(zip(names, params))

@@ -195,4 +195,6 @@ def test_load_state_dict_errors():
 
 def test_repr_lists_the_groups():
     text = repr(optim.SGD([nn.Parameter(mg.ones(1))], lr=0.1))
-    assert text == "SGD (\nParameter Group 0\n    lr: 0.1\n    momentum: 0\n    weight_decay: 0\n    maximize: False\n)"
+    assert text == (
+        "SGD (\nParameter Group 0\n    lr: 0.1\n    momentum: 0\n    weight_decay: 0\n    maximize: False\n)"
+    )

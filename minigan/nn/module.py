@@ -66,7 +66,8 @@ class Module:
             self._modules[name] = value
         elif name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} (use nn.Parameter or None)")
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                "(use nn.Parameter or None)")
             self._parameters[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -74,7 +75,8 @@ class Module:
             self._buffers[name] = value
         elif name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r} (use a Module or None)")
+                raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r} "
+                                "(use a Module or None)")
             self._modules[name] = None
         else:
             object.__setattr__(self, name, value)
@@ -102,7 +104,8 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (``None`` reserves the name, e.g. ``bias`` of a layer built with ``bias=False``)."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
         self._forget(name)
         self._parameters[name] = param
 

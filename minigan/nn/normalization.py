@@ -24,7 +24,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True):
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
+                             f"got {num_features!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
