@@ -1,7 +1,9 @@
 """Numbers that say how good a generator is.
 
 ``distributions``: comparing samples with samples or with a density (KS, Wasserstein-1, KDE).
+``sample_quality``: samples in any dimension against a target (MMD², share near the target's support).
 """
 from minigan.metrics.distributions import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
+from minigan.metrics.sample_quality import mmd2, share_near_support
 
-__all__ = ["gaussian_kde", "ks_statistic", "moments_error", "wasserstein_1d"]
+__all__ = ["gaussian_kde", "ks_statistic", "mmd2", "moments_error", "share_near_support", "wasserstein_1d"]

@@ -1,5 +1,11 @@
-"""The training loops, each the lecture's algorithm written out: ``gan.py`` (section 3)."""
+"""The training loops, each the lecture's algorithm written out: ``gan.py`` (section 3),
+``autoencoder.py`` (6.1), ``vae.py`` (6.2)."""
+from minigan.train.autoencoder import AutoEncoder, reconstruction_error, train_autoencoder
 from minigan.train.checkpoint import load_checkpoint, save_checkpoint
 from minigan.train.gan import TrainingDiverged, train_gan
+from minigan.train.vae import VAE, evaluate_negative_elbo, kl_divergence, sample_code, train_vae
 
-__all__ = ["TrainingDiverged", "load_checkpoint", "save_checkpoint", "train_gan"]
+__all__ = [
+    "VAE", "AutoEncoder", "TrainingDiverged", "evaluate_negative_elbo", "kl_divergence", "load_checkpoint",
+    "reconstruction_error", "sample_code", "save_checkpoint", "train_autoencoder", "train_gan", "train_vae",
+]
