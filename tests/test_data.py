@@ -90,6 +90,11 @@ def test_bundled_mnist_split():
     assert "4000 images 28×28 uint8" in repr(data)
 
 
+def test_bundled_mnist_cannot_download():
+    with pytest.raises(ValueError, match="root folder"):
+        load_mnist(download=True)
+
+
 def test_bundled_mnist_checks_its_checksum(monkeypatch):
     monkeypatch.setattr(mnist_module, "BUNDLED_SHA256", "0" * 64)
     with pytest.raises(OSError, match="damaged"):
@@ -382,6 +387,9 @@ def test_image_folder_rebuilds_when_the_folder_changes(image_dir):
     with pytest.warns(UserWarning):
         other_size = ImageFolder(image_dir, size=4)
     assert not other_size.from_cache and os.path.exists(new.cache_path)  # each size keeps its own cache
+    os.utime(image_dir / "e_new.png", ns=(0, 0))  # the same name and size, but a changed file
+    with pytest.warns(UserWarning):
+        assert not ImageFolder(image_dir, size=8).from_cache
 
 
 def test_image_folder_rebuilds_a_damaged_cache(image_dir):

@@ -84,7 +84,10 @@ def make_faces(n: int, size: int = 32, seed: int = 0, **fixed):
         "bangs_phase": rng.uniform(0.0, 1.0, n),
     }
     for name, value in fixed.items():
-        attributes[name] = np.broadcast_to(_attribute_index(name, value), (n,)).astype(np.int64)
+        index = _attribute_index(name, value)
+        if index.ndim and index.shape != (n,):
+            raise ValueError(f"make_faces: {name} has shape {index.shape}; give one value, or one per face ({n},)")
+        attributes[name] = np.broadcast_to(index, (n,)).astype(np.int64)
     images = np.empty((n, 3, size, size), dtype=np.float32)
     chunk = max(1, _PIXEL_BUDGET // (size * size))
     for start in range(0, n, chunk):
@@ -92,7 +95,8 @@ def make_faces(n: int, size: int = 32, seed: int = 0, **fixed):
         images[part] = _draw({k: a[part] for k, a in attributes.items()}, {k: a[part] for k, a in looks.items()},
                              size)
     # [0, 1] -> [-1, 1], the range of a tanh generator
-    images = images * np.float32(2.0) - np.float32(1.0)
+    images *= np.float32(2.0)
+    images -= np.float32(1.0)
     return images, attributes
 
 

@@ -27,8 +27,8 @@ _UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBo
 class ImageFolder:
     """All PNG/JPEG files under ``root`` (searched recursively, in sorted order) as size×size RGB.
 
-    ``crop=True`` scales each image so its shorter side is ``size`` and cuts out the centre square;
-    ``crop=False`` stretches the whole image to the square.  Attributes:
+    ``crop=True`` cuts out each image's centre square and scales it to ``size``; ``crop=False``
+    stretches the whole image to the square.  Attributes:
 
     - ``images``: float32 N×3×size×size in [-1, 1] (the range of a tanh generator);
     - ``paths``: the files the images came from, relative to ``root``;
@@ -42,7 +42,7 @@ class ImageFolder:
         self.root = os.path.abspath(os.path.expanduser(os.fspath(root)))
         self.size, self.crop = int(size), bool(crop)
         files = _scan(self.root)
-        self.cache_path = os.path.join(self.root, CACHE_DIR, self._cache_name(files))
+        self.cache_path = os.path.join(self.root, CACHE_DIR, self._cache_name(self._fingerprint(files)))
         cached = _read_cache(self.cache_path) if cache else None
         self.from_cache = cached is not None
         if cached is None:
@@ -65,15 +65,16 @@ class ImageFolder:
     def __repr__(self) -> str:
         return f"ImageFolder({self.root!r}, size={self.size}, crop={self.crop}): {len(self)} images"
 
-    def _cache_name(self, files) -> str:
-        """``images-<size>-<crop|resize>-<hash of the file list>.npz`` (``files="*"`` gives the glob for any list)."""
-        mode = "crop" if self.crop else "resize"
-        if files == "*":
-            return f"images-{self.size}-{mode}-*.npz"
-        listing = hashlib.sha256(f"size={self.size} mode={mode}\n".encode())
+    def _cache_name(self, fingerprint: str) -> str:
+        """``images-<size>-<crop|resize>-<fingerprint>.npz``; the fingerprint ``*`` makes it a glob for any file list."""
+        return f"images-{self.size}-{'crop' if self.crop else 'resize'}-{fingerprint}.npz"
+
+    def _fingerprint(self, files) -> str:
+        """A hash of every file's name, size and modification time, and of the arguments."""
+        listing = hashlib.sha256(f"size={self.size} crop={self.crop}\n".encode())
         for relative, stat in files:
             listing.update(f"{relative}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
-        return f"images-{self.size}-{mode}-{listing.hexdigest()[:16]}.npz"
+        return listing.hexdigest()[:16]
 
     def _decode(self, files):
         pixels, paths, skipped = [], [], []

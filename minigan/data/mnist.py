@@ -34,7 +34,7 @@ RETRY_DELAY_S = 1.0  # wait before the second try of a URL; doubled before the t
 CHUNK_BYTES = 1 << 20
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # eq=False: arrays have no single truth value to compare by
 class ImageSplits:
     """Images (uint8, N×H×W, values 0..255) and their labels (int64, N, as PyTorch's targets), train and test."""
 
