@@ -27,7 +27,7 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
 
 
 def pair(a, b, op: str) -> tuple[Tensor, Tensor]:
-    """Both operands of the binary op ``op`` as floating-point Tensors; numbers take the dtype of the Tensor beside them."""
+    """Both operands of the binary op ``op`` as floating-point Tensors (a number takes the other's dtype)."""
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")

@@ -1,0 +1,207 @@
+"""The device switch, its error messages, seeding, and what happens when arrays of two devices meet.
+
+Without a GPU the GPU paths are exercised with stand-ins: ``backend._cupy`` set to None (no CuPy) or
+to a fake module whose CUDA runtime sees no device, and a marked ndarray that ``device_of`` reports
+as 'gpu'.  The tests marked ``needs_gpu`` repeat the device checks with real CuPy arrays.
+"""
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import backend
+from minigan import functional as F
+
+needs_gpu = pytest.mark.skipif(not backend.gpu_available(), reason="needs CuPy and a CUDA GPU")
+
+
+@pytest.fixture(autouse=True)
+def restore_backend_state(monkeypatch):
+    """Each test may switch devices and reseed; monkeypatch puts the module's state back afterwards."""
+    monkeypatch.setattr(backend, "_default_device", backend.get_device())
+    monkeypatch.setattr(backend, "_generators", dict(backend._generators))
+    monkeypatch.setattr(backend, "_seed", backend._seed)
+
+
+# ---------------------------------------------------------------- choosing a device
+def test_gpu_without_cupy_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(backend, "_cupy", None)
+    assert not mg.gpu_available()
+    for make_gpu_thing in (lambda: mg.set_device("gpu"), lambda: mg.zeros(2, device="gpu"),
+                           lambda: mg.tensor([1.0], device="cuda"), lambda: mg.ones(2).to("gpu")):
+        with pytest.raises(mg.DeviceError, match=r"needs CuPy, which is not installed.*pip install .*cupy-cuda12x"):
+            make_gpu_thing()
+    assert mg.get_device() == "cpu"
+
+
+def fake_cupy(device_count):
+    """A stand-in for the cupy module whose CUDA runtime reports ``device_count`` GPUs (or raises, like CuPy
+    does when the driver is missing)."""
+
+    def get_device_count():
+        if isinstance(device_count, Exception):
+            raise device_count
+        return device_count
+
+    return SimpleNamespace(ndarray=type("ndarray", (), {}), cuda=SimpleNamespace(runtime=SimpleNamespace(
+        getDeviceCount=get_device_count)))
+
+
+@pytest.mark.parametrize("device_count", [0, RuntimeError("cudaErrorNoDevice")], ids=["no device", "no driver"])
+def test_cupy_without_a_visible_gpu_is_a_clear_error(monkeypatch, device_count):
+    monkeypatch.setattr(backend, "_cupy", fake_cupy(device_count))
+    assert not mg.gpu_available()
+    with pytest.raises(mg.DeviceError, match=r"needs a CUDA GPU, but CuPy sees none \(check `nvidia-smi`.*pip install"):
+        mg.set_device("gpu")
+    assert mg.get_device() == "cpu"
+
+
+@pytest.mark.parametrize("name", ["tpu", "mps", "", 0])
+def test_unknown_device_names_are_errors(name):
+    with pytest.raises(mg.DeviceError, match=f"unknown device {name!r}: use 'cpu' or 'gpu'"):
+        mg.set_device(name)
+    with pytest.raises(mg.DeviceError, match="unknown device"):
+        mg.zeros(2, device=name)
+
+
+def test_set_device_needs_a_name():
+    with pytest.raises(mg.DeviceError, match="unknown device None"):
+        mg.set_device(None)
+
+
+@pytest.mark.parametrize("name, expected", [("cpu", "cpu"), ("CPU", "cpu"), ("gpu", "gpu"), ("cuda", "gpu"),
+                                            ("cuda:0", "gpu")])
+def test_device_names_and_aliases(name, expected):
+    assert backend.normalize_device(name) == expected
+
+
+def test_set_device_cpu_puts_new_tensors_on_the_cpu():
+    mg.set_device("cpu")
+    assert mg.get_device() == "cpu"
+    for t in (mg.zeros(2), mg.ones(2), mg.full((2,), 3.0), mg.arange(3), mg.randn(2), mg.rand(2), mg.tensor([1.0])):
+        assert t.device == "cpu" and isinstance(t.data, np.ndarray) and t.dtype == np.float32
+
+
+def import_with_device(value):
+    env = {**os.environ, "MINIGAN_DEVICE": value}
+    return subprocess.run([sys.executable, "-c", "import minigan as mg; print(mg.get_device())"],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_minigan_device_environment_variable_is_read_at_import():
+    assert import_with_device("cpu").stdout.strip() == "cpu"
+    bad = import_with_device("tpu")
+    assert bad.returncode != 0 and "DeviceError: unknown device 'tpu'" in bad.stderr
+
+
+def test_minigan_device_gpu_at_import():
+    result = import_with_device("gpu")
+    if backend.gpu_available():
+        assert result.stdout.strip() == "gpu"
+    else:
+        assert result.returncode != 0 and "DeviceError: device 'gpu' needs" in result.stderr
+
+
+# ---------------------------------------------------------------- seeding
+def test_manual_seed_makes_randn_and_rand_reproducible(device):
+    mg.manual_seed(123)
+    first = mg.randn(3, 4).numpy(), mg.rand(5).numpy()
+    mg.manual_seed(123)
+    again = mg.randn(3, 4).numpy(), mg.rand(5).numpy()
+    mg.manual_seed(124)
+    other = mg.randn(3, 4).numpy()
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], other)
+    assert first[0].dtype == np.float32 and first[0].shape == (3, 4)
+    assert np.all((first[1] >= 0) & (first[1] < 1))
+
+
+def test_rng_state_round_trip():
+    mg.manual_seed(0)
+    mg.randn(2)
+    state = mg.get_rng_state()
+    expected = mg.randn(4).numpy()
+    mg.randn(7)
+    mg.set_rng_state(state)
+    np.testing.assert_array_equal(mg.randn(4).numpy(), expected)
+
+
+# ---------------------------------------------------------------- two devices in one op
+class MarkedGpuArray(np.ndarray):
+    """An ordinary ndarray that the patched ``device_of`` below reports as living on the GPU."""
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """Make ``device_of`` call MarkedGpuArray 'gpu'; return a function that puts a Tensor's values in one."""
+    real_device_of = backend.device_of
+    monkeypatch.setattr(backend, "device_of", lambda a: "gpu" if isinstance(a, MarkedGpuArray) else real_device_of(a))
+    return lambda t: mg.Tensor(t.data.view(MarkedGpuArray), requires_grad=t.requires_grad)
+
+
+MIXED = {
+    "add": lambda cpu, gpu: cpu + gpu,
+    "mul": lambda cpu, gpu: gpu * cpu,
+    "matmul": lambda cpu, gpu: cpu.reshape(1, 3) @ gpu.reshape(3, 1),
+    "linear": lambda cpu, gpu: F.linear(cpu.reshape(1, 3), gpu.reshape(1, 3)),
+    "concatenate": lambda cpu, gpu: F.cat([cpu, gpu]),
+    "maximum": lambda cpu, gpu: F.maximum(cpu, gpu),
+}
+
+
+@pytest.mark.parametrize("op", MIXED)
+def test_arrays_from_two_devices_in_one_op_name_the_op_and_both_devices(op, fake_gpu):
+    cpu = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    gpu = fake_gpu(mg.tensor([4.0, 5.0, 6.0]))
+    assert gpu.device == "gpu" and cpu.device == "cpu"
+    with pytest.raises(mg.DeviceError, match=rf"{op}: inputs are on different devices \((cpu, gpu|gpu, cpu)\).*\.to\("):
+        MIXED[op](cpu, gpu)
+
+
+def test_a_raw_gpu_array_as_the_other_operand_is_caught_too(fake_gpu):
+    raw = np.ones(3, dtype=np.float32).view(MarkedGpuArray)
+    with pytest.raises(mg.DeviceError, match=r"sub: inputs are on different devices \(cpu, gpu\)"):
+        mg.ones(3) - raw
+
+
+@needs_gpu
+def test_real_cupy_and_numpy_arrays_in_one_op():
+    gpu, cpu = mg.ones(3, device="gpu"), mg.ones(3, device="cpu")
+    with pytest.raises(mg.DeviceError, match=r"add: inputs are on different devices \(cpu, gpu\)"):
+        cpu + gpu
+    with pytest.raises(mg.DeviceError, match=r"matmul: inputs are on different devices \(gpu, cpu\)"):
+        gpu.reshape(1, 3) @ cpu.reshape(3, 1)
+
+
+# ---------------------------------------------------------------- moving tensors
+def test_to_the_device_a_tensor_is_on_is_the_same_tensor():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert x.to("cpu") is x and x.cpu() is x
+
+
+@needs_gpu
+def test_to_gpu_and_back_keeps_values_and_dtype():
+    x = mg.tensor([[1.0, -2.0], [3.0, 4.5]])
+    on_gpu = x.to("gpu")
+    assert on_gpu.device == "gpu" and isinstance(on_gpu.data, backend.module_for("gpu").ndarray)
+    back = on_gpu.to("cpu")
+    assert back.device == "cpu" and back.dtype == np.float32
+    np.testing.assert_array_equal(back.numpy(), x.numpy())
+
+
+@needs_gpu
+def test_gradients_flow_back_across_to():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x.to("gpu") ** 2).sum()
+    assert y.device == "gpu"
+    y.backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), [2, 4, 6])
+    (g,) = mg.grad((F.tanh(x.gpu()) * 3).sum(), [x], create_graph=True)
+    g.sum().backward()  # second order across the move as well
+    assert x.grad.device == "cpu"
