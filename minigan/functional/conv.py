@@ -24,6 +24,7 @@ from minigan.functional.shape import broadcast_to, reshape, transpose
 
 _TO_CHWN = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
 _TO_NCHW = (3, 0, 1, 2)  # (C, H, W, N) -> (N, C, H, W)
+_HWNC = (2, 3, 0, 1)  # (N, C, H, W) <-> (H, W, N, C): one row per position, one column per channel
 
 
 # ---------------------------------------------------------------- windows of an image
@@ -90,11 +91,14 @@ class Conv2d(Function):
         n, _, h, w = x.shape
         out_c, _, kh, kw = W.shape
         ho, wo = _out_size(h, kh, self.stride[0], self.padding[0]), _out_size(w, kw, self.stride[1], self.padding[1])
-        # y[o, (y, x, n)] = Σ_(c, i, j) W[o, (c, i, j)] · x_pad[n, c, y·s + i, x·s + j]: one matrix product
-        y = W.reshape(out_c, -1) @ _im2col(x, (kh, kw), self.stride, self.padding)
+        # kept for backward: the weight gradient is a product with the same columns (no second im2col)
+        self.cols = _im2col(x, (kh, kw), self.stride, self.padding)
+        # y[(y, x, n), o] = Σ_(c, i, j) x_pad[n, c, y·s + i, x·s + j] · W[o, (c, i, j)]: one matrix product,
+        # with the positions as rows (BLAS shares a product out among threads best along its long side)
+        y = self.cols.T @ W.reshape(out_c, -1).T
         if b is not None:
-            y += b[:, None]
-        return y.reshape(out_c, ho, wo, n).transpose(_TO_NCHW)
+            y += b
+        return y.reshape(ho, wo, n, out_c).transpose(_HWNC)
 
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
@@ -104,7 +108,7 @@ class Conv2d(Function):
             output_padding = _fitting_output_padding(x.shape, kernel, self.stride, self.padding)
             gx = conv_transpose2d(gy, W, None, self.stride, self.padding, output_padding)
         if self.needs_grad[1]:
-            gW = Conv2dGradWeight(kernel, self.stride, self.padding)(x, gy)
+            gW = Conv2dGradWeight(kernel, self.stride, self.padding, cols=self.cols)(x, gy)
         if len(self.inputs) == 3 and self.needs_grad[2]:
             gb = reduce.sum(gy, (0, 2, 3))
         return gx, gW, gb
@@ -121,7 +125,7 @@ class ConvTranspose2d(Function):
         _, out_c, kh, kw = W.shape
         shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
         # cols[(o, i, j), (y, x, n)] = Σ_c W[c, (o, i, j)] · x[n, c, y, x]: one matrix product, then col2im
-        cols = W.reshape(in_c, -1).T @ x.transpose(_TO_CHWN).reshape(in_c, -1)
+        cols = W.reshape(in_c, -1).T @ x.transpose(_HWNC).reshape(-1, in_c).T
         y = _col2im(cols, shape, (kh, kw), self.stride, self.padding)
         if b is not None:
             y += b[:, None, None]
@@ -142,17 +146,19 @@ class ConvTranspose2d(Function):
 class Conv2dGradWeight(Function):
     """∂L/∂W of conv2d from its input x and output gradient gy (a convolution of x with gy).
 
-    Also the weight gradient of conv_transpose2d, with the roles of x and gy swapped.
+    Also the weight gradient of conv_transpose2d, with the roles of x and gy swapped.  ``cols`` are
+    x's columns when the forward pass already made them.
     """
 
-    def __init__(self, kernel, stride, padding):
-        self.kernel, self.stride, self.padding = tuple(kernel), stride, padding
+    def __init__(self, kernel, stride, padding, cols=None):
+        self.kernel, self.stride, self.padding, self.cols = tuple(kernel), stride, padding, cols
 
     def forward(self, x, gy):
         out_c = gy.shape[1]
-        # gW[o, (c, i, j)] = Σ_(y, x, n) gy[n, o, y, x] · x_pad[n, c, y·s + i, x·s + j]: one matrix product
-        gW = gy.transpose(_TO_CHWN).reshape(out_c, -1) @ _im2col(x, self.kernel, self.stride, self.padding).T
-        return gW.reshape((out_c, x.shape[1]) + self.kernel)
+        cols = self.cols if self.cols is not None else _im2col(x, self.kernel, self.stride, self.padding)
+        # gWᵀ[(c, i, j), o] = Σ_(y, x, n) x_pad[n, c, y·s + i, x·s + j] · gy[n, o, y, x]: one matrix product
+        gW_t = cols @ gy.transpose(_HWNC).reshape(-1, out_c)
+        return gW_t.T.reshape((out_c, x.shape[1]) + self.kernel)
 
     def backward(self, ggW):
         x, gy = self.inputs
