@@ -2,8 +2,12 @@
 
 ``distributions``: comparing samples with samples or with a density (KS, Wasserstein-1, KDE).
 ``sample_quality``: samples in any dimension against a target (MMD², share near the target's support).
+``modes``: mode coverage on a mixture with known modes (VEEGAN/PacGAN protocol).
 """
 from minigan.metrics.distributions import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
+from minigan.metrics.modes import mode_metrics
 from minigan.metrics.sample_quality import mmd2, share_near_support
 
-__all__ = ["gaussian_kde", "ks_statistic", "mmd2", "moments_error", "share_near_support", "wasserstein_1d"]
+__all__ = [
+    "gaussian_kde", "ks_statistic", "mmd2", "mode_metrics", "moments_error", "share_near_support", "wasserstein_1d",
+]

@@ -1,0 +1,151 @@
+"""What D and G maximise: the lecture's objective, its minimax variant, LSGAN, hinge, WGAN-GP; PacGAN packing."""
+import math
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import functional as F
+from minigan import nn, optim
+from minigan.data.toy import Gaussian1D
+from minigan.train import train_gan
+from minigan.train.objectives import OBJECTIVES, Hinge, LeastSquares, Lecture, WassersteinGP
+from minigan.train.pacgan import PacDiscriminator
+
+
+def log_sigmoid(l):
+    return -np.logaddexp(0, -l)
+
+
+@pytest.fixture
+def batch(device):
+    """A linear D: x ↦ x·w + b, with real and generated examples and their scores, in NumPy too."""
+    D = nn.Linear(3, 1)
+    x, x_tilde = mg.randn(8, 3), mg.randn(8, 3) + 1.0
+    w, b = D.weight.numpy().reshape(-1), D.bias.numpy()
+    return D, x, x_tilde, x.numpy() @ w + b, x_tilde.numpy() @ w + b
+
+
+def test_lecture_values_match_the_formulas(batch):
+    D, x, x_tilde, real, fake = batch
+    V, real_logit, fake_logit = Lecture().discriminator(D, x, x_tilde)
+    # Ṽ = 1/m Σ log D(xⁱ) + 1/m Σ log(1 − D(x̃ⁱ))
+    assert V.item() == pytest.approx(log_sigmoid(real).mean() + log_sigmoid(-fake).mean(), rel=1e-5)
+    np.testing.assert_allclose(real_logit.numpy().reshape(-1), real, rtol=1e-5, atol=1e-6)
+    assert Lecture("log D").generator_value(D, x_tilde)[0].item() == pytest.approx(log_sigmoid(fake).mean(), rel=1e-5)
+    assert Lecture("minimax").generator_value(D, x_tilde)[0].item() == pytest.approx(-log_sigmoid(-fake).mean(), rel=1e-5)
+    assert V.dtype == np.float32
+
+
+def test_lsgan_and_hinge_values_match_the_formulas(batch):
+    D, x, x_tilde, real, fake = batch
+    V, _, _ = LeastSquares().discriminator(D, x, x_tilde)
+    assert V.item() == pytest.approx(-0.5 * ((real - 1) ** 2).mean() - 0.5 * (fake**2).mean(), rel=1e-5)
+    assert LeastSquares().generator_value(D, x_tilde)[0].item() == pytest.approx(-0.5 * ((fake - 1) ** 2).mean(), rel=1e-5)
+    V, _, _ = Hinge().discriminator(D, x, x_tilde)
+    expected = np.minimum(0, real - 1).mean() + np.minimum(0, -fake - 1).mean()
+    assert V.item() == pytest.approx(expected, rel=1e-5)
+    assert Hinge().generator_value(D, x_tilde)[0].item() == pytest.approx(fake.mean(), rel=1e-5)
+
+
+def test_wgan_gp_penalty_of_a_linear_critic(batch):
+    """‖∇ₓ(x·w + b)‖ = ‖w‖ everywhere: the penalty is λ(‖w‖ − 1)², and its gradient (a gradient of a
+    gradient) is 2λ(‖w‖ − 1) w / ‖w‖."""
+    D, x, x_tilde, real, fake = batch
+    w = D.weight.numpy().reshape(-1)
+    norm = np.linalg.norm(w)
+    objective = WassersteinGP(penalty=10.0)
+    penalty = objective.gradient_penalty(D, x, x_tilde)
+    assert penalty.item() == pytest.approx(10 * (norm - 1) ** 2, rel=1e-4)
+    penalty.backward()
+    np.testing.assert_allclose(D.weight.grad.numpy().reshape(-1), 20 * (norm - 1) * w / norm, rtol=1e-4, atol=1e-6)
+    V, _, _ = objective.discriminator(D, x, x_tilde)
+    assert V.item() == pytest.approx(real.mean() - fake.mean() - 10 * (norm - 1) ** 2, rel=1e-4, abs=1e-5)
+
+
+def test_wgan_gp_penalty_gradient_matches_finite_differences(device, rng):
+    """The penalty of a non-linear critic, differentiated with respect to the critic's weights (double backprop)."""
+    x, x_tilde = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    v = mg.tensor(rng.standard_normal((4, 1)), dtype=np.float64)
+
+    def penalty(W):
+        mg.manual_seed(1)  # the same interpolation points ε on every call
+        critic = lambda h: F.tanh(h @ W) @ v  # noqa: E731
+        return WassersteinGP().gradient_penalty(critic, mg.tensor(x, dtype=np.float64), mg.tensor(x_tilde, dtype=np.float64))
+
+    assert mg.gradcheck(penalty, [rng.standard_normal((2, 4))])
+
+
+def test_wgan_gp_takes_one_gradient_norm_per_pack(device):
+    """A packed critic sees packs of 2 examples: the norm is over the pack, ‖w‖ for w ∈ R⁴, not per example."""
+    inner = nn.Linear(4, 1)
+    with mg.no_grad():
+        inner.weight.copy_(mg.tensor([[0.6, 0.0, 0.0, 0.8]]))  # ‖w‖ = 1: no penalty for the pack
+    D = PacDiscriminator(inner, 2)
+    assert WassersteinGP().gradient_penalty(D, mg.randn(6, 2), mg.randn(6, 2)).item() == pytest.approx(0, abs=1e-8)
+
+
+def test_log_d_gives_strong_gradients_where_minimax_gives_weak_ones():
+    """Early in training D rejects G's samples (logit −5, D(G(z)) ≈ 0.007): the gradient of log D(G(z)) is
+    1 − D ≈ 0.99 per example, that of −log(1 − D(G(z))) only D ≈ 0.007 (section 11)."""
+    for generator, expected in (("log D", 1 - 1 / (1 + math.e**5)), ("minimax", 1 / (1 + math.e**5))):
+        logit = mg.tensor([[-5.0]], requires_grad=True)
+        V, _ = Lecture(generator).generator_value(lambda x: x, logit)
+        V.backward()
+        assert logit.grad.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_objectives_are_named_and_unknown_generator_objective_is_refused():
+    assert set(OBJECTIVES) == {"gan", "minimax", "lsgan", "hinge", "wgan-gp"}
+    assert Lecture().generator == "log D" and OBJECTIVES["minimax"]().generator == "minimax"
+    with pytest.raises(ValueError, match="'log D' or 'minimax'"):
+        Lecture("logD")
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTIVES))
+def test_each_objective_is_ascended_by_d_and_trains_in_the_lecture_loop(device, name):
+    """D's updates raise its Ṽ against a fixed G; then 20 iterations of train_gan run without NaN."""
+    mg.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    D = nn.Sequential(nn.Linear(1, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    opt_D = optim.Adam(D.parameters(), lr=5e-3, betas=(0.5, 0.9), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.9), maximize=True)
+    objective, data = OBJECTIVES[name](), Gaussian1D()
+    with mg.no_grad():
+        x_tilde = G(mg.randn(256, 2))
+    x = data.sample(256)
+    before = objective.discriminator(D, x, x_tilde)[0].item()
+    for _ in range(30):
+        V, _, _ = objective.discriminator(D, x, x_tilde)
+        opt_D.zero_grad()
+        V.backward()
+        opt_D.step()
+    assert objective.discriminator(D, x, x_tilde)[0].item() > before + 0.1
+    history = train_gan(G, D, data.sample, lambda m: mg.randn(m, 2), opt_D, opt_G, steps=20, m=64,
+                        objective=objective, progress=False)
+    assert len(history["V_G"]) == 20 and all(np.isfinite(history["V_D"] + history["V_G"]))
+
+
+def test_pac_discriminator_packs_consecutive_examples(device):
+    inner = nn.Linear(6, 1)
+    D = PacDiscriminator(inner, 3)
+    x = mg.randn(12, 2)
+    out = D(x)
+    assert out.shape == (4, 1)
+    np.testing.assert_allclose(out.numpy(), inner(x.reshape(4, 6)).numpy(), rtol=1e-6)
+    assert [name for name, _ in D.named_parameters()] == ["D.weight", "D.bias"]
+    with pytest.raises(ValueError, match="batch of 10 examples cannot be cut into packs of 3"):
+        D(mg.randn(10, 2))
+    with pytest.raises(ValueError, match="pack must be a positive integer"):
+        PacDiscriminator(inner, 0)
+
+
+def test_packed_gan_trains_in_the_unchanged_loop(device):
+    mg.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    D = PacDiscriminator(nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1)), 2)
+    opt_D = optim.Adam(D.parameters(), lr=1e-3, maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=1e-3, maximize=True)
+    history = train_gan(G, D, Gaussian1D().sample, lambda m: mg.randn(m, 2), opt_D, opt_G, steps=10, m=64,
+                        progress=False)
+    assert history["D_x"][-1] > history["D_G_z"][-1]
