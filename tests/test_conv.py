@@ -274,3 +274,16 @@ def test_pool_and_upsample_modules(device, rng):
         nn.Upsample(2, mode="bilinear")
     with pytest.raises(ValueError, match="Conv2d: kernel_size must be"):
         nn.Conv2d(3, 4, 0)
+
+
+def test_results_are_contiguous_nchw_arrays(device, rng):
+    # the ops work in other memory orders inside; handing those on would make every later elementwise op
+    # that meets an ordinary (N, C, H, W) array many times slower
+    x = mg.tensor(rng.standard_normal((2, 3, 8, 8)), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((4, 3, 4, 4)), requires_grad=True)
+    y = F.conv2d(x, w, stride=2, padding=1)
+    z = F.conv_transpose2d(y, w, stride=2, padding=1)
+    pooled = F.max_pool2d(x, 2) + F.avg_pool2d(x, 2)
+    (z.sum() + pooled.sum()).backward()
+    for t in (y, z, pooled, x.grad, w.grad):
+        assert t.data.flags["C_CONTIGUOUS"]

@@ -5,10 +5,12 @@ visits out as one column of a matrix (a strided view does the sliding, one copy 
 the whole convolution is ONE matrix product of the flattened kernels with that matrix.
 ``_col2im`` is its adjoint: it adds every column back onto the window it came from.
 
-Inside, images are laid out (C, H, W, N), batch innermost: the window copy then moves runs of N
-contiguous numbers, and the columns come out in the order the matrix product needs, with no
-transpose of the big matrix.  Results are handed back as (N, C, H, W) views of that memory; NumPy
-and CuPy ops take such views as they are, and the next convolution reads them without reordering.
+Performance, without changing what is computed: the windows are copied out of a (C, H, W, N)
+copy of the padded image, batch innermost, so the copy moves runs of N contiguous numbers; each
+matrix product has its long side (the positions, or the columns' rows) first, which BLAS shares out
+among threads best; conv2d keeps its columns for the weight gradient.  Results are contiguous
+(N, C, H, W) arrays: elementwise ops between arrays of different memory orders are many times
+slower, so one reordering copy here saves more than it costs further on.
 
 Backward passes are written with these same ops (conv2d's input gradient is a conv_transpose2d,
 its weight gradient a convolution of the input with the output gradient, and so on), so
@@ -20,7 +22,7 @@ from minigan import backend
 from minigan.autograd import Function, Tensor
 from minigan.functional import reduce
 from minigan.functional._convert import check_tensor
-from minigan.functional.shape import broadcast_to, reshape, transpose
+from minigan.functional.shape import broadcast_to, reshape
 
 _TO_CHWN = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
 _TO_NCHW = (3, 0, 1, 2)  # (C, H, W, N) -> (N, C, H, W)
@@ -33,23 +35,28 @@ def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _windows(a, kernel, stride):
-    """A strided view of ``a`` (C, H, W, N) as (C, kh, kw, Ho, Wo, N): [c, i, j, y, x, n] = a[c, y·sh + i, x·sw + j, n]."""
-    c, h, w, n = a.shape
+def _windows(a, kernel, stride, h_axis: int):
+    """A strided view of every kernel window of ``a``, whose axes h_axis and h_axis + 1 are H and W.
+
+    Those two axes become four, (kh, kw, Ho, Wo): for a (C, H, W, N) array and h_axis = 1 the view
+    is (C, kh, kw, Ho, Wo, N) with [c, i, j, y, x, n] = a[c, y·sh + i, x·sw + j, n].
+    """
+    h, w = a.shape[h_axis : h_axis + 2]
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
-    s_c, s_h, s_w, s_n = a.strides
-    as_strided = backend.array_module(a).lib.stride_tricks.as_strided
-    return as_strided(a, (c, kh, kw, ho, wo, n), (s_c, s_h, s_w, s_h * sh, s_w * sw, s_n))
+    s_h, s_w = a.strides[h_axis : h_axis + 2]
+    shape = a.shape[:h_axis] + (kh, kw, ho, wo) + a.shape[h_axis + 2 :]
+    strides = a.strides[:h_axis] + (s_h, s_w, s_h * sh, s_w * sw) + a.strides[h_axis + 2 :]
+    return backend.array_module(a).lib.stride_tricks.as_strided(a, shape, strides)
 
 
-def _add_windows(windows, out, stride) -> None:
-    """The adjoint of ``_windows``: add each window (C, kh, kw, Ho, Wo, N) onto its place in ``out`` (C, H, W, N)."""
-    _, kh, kw, ho, wo, _ = windows.shape
-    sh, sw = stride
+def _add_windows(windows, out, stride, h_axis: int) -> None:
+    """The adjoint of ``_windows``: add each window onto its place in ``out``, in place."""
+    kh, kw, ho, wo = windows.shape[h_axis : h_axis + 4]
+    (sh, sw), lead = stride, (slice(None),) * h_axis
     for i in range(kh):  # one slice per kernel offset; windows that overlap add up
         for j in range(kw):
-            out[:, i : i + sh * ho : sh, j : j + sw * wo : sw] += windows[:, i, j]
+            out[lead + (slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))] += windows[lead + (i, j)]
 
 
 def _im2col(x, kernel, stride, padding):
@@ -61,8 +68,7 @@ def _im2col(x, kernel, stride, padding):
         padded = backend.array_module(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
         padded[:, ph : ph + h, pw : pw + w] = chwn
         chwn = padded
-    windows = _windows(chwn, kernel, stride)
-    return windows.reshape(c * kh * kw, -1)
+    return _windows(chwn, kernel, stride, h_axis=1).reshape(c * kh * kw, -1)
 
 
 def _col2im(cols, shape, kernel, stride, padding):
@@ -70,9 +76,10 @@ def _col2im(cols, shape, kernel, stride, padding):
     n, c, h, w = shape
     (ph, pw), (kh, kw) = padding, kernel
     ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
-    padded = backend.array_module(cols).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-    _add_windows(cols.reshape(c, kh, kw, ho, wo, n), padded, stride)
-    return padded[:, ph : ph + h, pw : pw + w].transpose(_TO_NCHW)
+    xp = backend.array_module(cols)
+    padded = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+    _add_windows(cols.reshape(c, kh, kw, ho, wo, n), padded, stride, h_axis=1)
+    return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_TO_NCHW))
 
 
 def _fitting_output_padding(x_shape, kernel, stride, padding) -> tuple:
@@ -98,7 +105,7 @@ class Conv2d(Function):
         y = self.cols.T @ W.reshape(out_c, -1).T
         if b is not None:
             y += b
-        return y.reshape(ho, wo, n, out_c).transpose(_HWNC)
+        return backend.array_module(y).ascontiguousarray(y.reshape(ho, wo, n, out_c).transpose(_HWNC))
 
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
@@ -158,7 +165,7 @@ class Conv2dGradWeight(Function):
         cols = self.cols if self.cols is not None else _im2col(x, self.kernel, self.stride, self.padding)
         # gWᵀ[(c, i, j), o] = Σ_(y, x, n) x_pad[n, c, y·s + i, x·s + j] · gy[n, o, y, x]: one matrix product
         gW_t = cols @ gy.transpose(_HWNC).reshape(-1, out_c)
-        return gW_t.T.reshape((out_c, x.shape[1]) + self.kernel)
+        return backend.array_module(gW_t).ascontiguousarray(gW_t.T).reshape((out_c, x.shape[1]) + self.kernel)
 
     def backward(self, ggW):
         x, gy = self.inputs
@@ -172,7 +179,7 @@ class Conv2dGradWeight(Function):
 
 
 class Windows(Function):
-    """The kh×kw windows of x (N, C, H, W) as a (C, kh, kw, Ho, Wo, N) view: what pooling reduces over."""
+    """The kh×kw windows of x (N, C, H, W) as an (N, C, kh, kw, Ho, Wo) view: what pooling reduces over."""
 
     saves = ()
 
@@ -181,7 +188,7 @@ class Windows(Function):
 
     def forward(self, x):
         self.x_shape = x.shape
-        return _windows(x.transpose(_TO_CHWN), self.kernel, self.stride)
+        return _windows(x, self.kernel, self.stride, h_axis=2)
 
     def backward(self, gy):
         return AddWindows(self.x_shape, self.kernel, self.stride)(gy)
@@ -196,10 +203,9 @@ class AddWindows(Function):
         self.shape, self.kernel, self.stride = shape, kernel, stride
 
     def forward(self, windows):
-        n, c, h, w = self.shape
-        out = backend.array_module(windows).zeros((c, h, w, n), dtype=windows.dtype)
-        _add_windows(windows, out, self.stride)
-        return out.transpose(_TO_NCHW)
+        out = backend.array_module(windows).zeros(self.shape, dtype=windows.dtype)
+        _add_windows(windows, out, self.stride, h_axis=2)
+        return out
 
     def backward(self, gy):
         return Windows(self.kernel, self.stride)(gy)
@@ -296,7 +302,7 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
 
 
 def _pool_windows(op, x, kernel_size, stride):
-    """The (C, kh, kw, Ho, Wo, N) windows of x that a pooling op reduces over axes 1 and 2."""
+    """The (N, C, kh, kw, Ho, Wo) windows of x that a pooling op reduces over axes 2 and 3."""
     _check_image(x, op)
     kernel = _pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None else _pair(stride, "stride", op)
@@ -312,13 +318,13 @@ def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
     The gradient goes to the window's maximum (shared equally among values that tie for it).
     """
     windows = _pool_windows("max_pool2d", x, kernel_size, stride)
-    return transpose(reduce.max(windows, (1, 2)), _TO_NCHW)
+    return reduce.max(windows, (2, 3))
 
 
 def avg_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
     """The mean of each kh×kw window (stride defaults to the kernel size: windows side by side)."""
     windows = _pool_windows("avg_pool2d", x, kernel_size, stride)
-    return transpose(reduce.mean(windows, (1, 2)), _TO_NCHW)
+    return reduce.mean(windows, (2, 3))
 
 
 def upsample_nearest2d(x: Tensor, scale_factor) -> Tensor:
