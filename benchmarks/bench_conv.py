@@ -5,9 +5,9 @@
 The layer is the middle of a DCGAN discriminator: a (64, 64, 14, 14) float32 input, 128 filters of
 4×4, stride 2, padding 1.  One repeat is a forward pass and a backward pass of a fixed random output
 gradient; the table shows the median of the timed repeats, after the warm-up ones, for both
-libraries in this process (same threads, same machine), taking turns repeat by repeat.  Threads:
-both use every core unless told otherwise (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` for one).  ``--profile`` prints where minigan's time
-goes (cProfile, by total time per function).
+libraries in this process (same threads, same machine), taking turns repeat by repeat.  Both use
+every core unless told otherwise (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` for one thread).
+``--profile`` prints where minigan's time goes (cProfile, by total time per function).
 """
 from __future__ import annotations
 

@@ -100,7 +100,8 @@ def test_conv_transpose2d_matches_naive_loops_and_pytorch_shape(device, rng, x_s
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, output_padding", CONFIGS, ids=IDS)
 def test_conv_transpose2d_is_the_adjoint_of_conv2d(device, rng, x_shape, w_shape, stride, padding, output_padding):
-    x, w = mg.tensor(rng.standard_normal(x_shape), dtype=np.float64), mg.tensor(rng.standard_normal(w_shape), dtype=np.float64)
+    x = mg.tensor(rng.standard_normal(x_shape), dtype=np.float64)
+    w = mg.tensor(rng.standard_normal(w_shape), dtype=np.float64)
     conv_x = F.conv2d(x, w, stride=stride, padding=padding)
     y = mg.tensor(rng.standard_normal(conv_x.shape), dtype=np.float64)
     # the output_padding that maps back to x's size: the rows a strided conv leaves unread
@@ -211,7 +212,8 @@ def test_pool_and_upsample_gradients_keep_float32(device, rng):
     (lambda x, w: F.conv2d(x, w[0]), r"conv2d: expected a 4-D weight"),
     (lambda x, w: F.conv2d(x, F.transpose(w, (1, 0, 2, 3))), r"conv2d: input of shape \(2, 3, 8, 8\) has 3 channels, "
                                                             r"but weight of shape \(3, 4, 3, 3\).* expects 4"),
-    (lambda x, w: F.conv2d(x[:, :, :2, :2], w), r"conv2d: kernel 3×3 is larger than the padded input 2×2"),
+    (lambda x, w: F.conv2d(x[:, :, :2, :2], w),
+     r"conv2d: kernel 3×3 is larger than the input 2×2; input shape \(2, 3, 2, 2\)"),
     (lambda x, w: F.conv2d(x, w, mg.zeros(3)), r"conv2d: bias must have shape \(4,\)"),
     (lambda x, w: F.conv2d(x, w, stride=0), r"conv2d: stride must be positive"),
     (lambda x, w: F.conv_transpose2d(x, w), r"conv_transpose2d: input of shape \(2, 3, 8, 8\) has 3 channels, "
@@ -220,7 +222,9 @@ def test_pool_and_upsample_gradients_keep_float32(device, rng):
      r"conv_transpose2d: output_padding \(2, 2\) must be in \[0, stride\)"),
     (lambda x, w: F.conv_transpose2d(x[:, :, :1, :1], F.transpose(w, (1, 0, 2, 3)), padding=2),
      r"conv_transpose2d: .* gives an empty output"),
-    (lambda x, w: F.max_pool2d(x, 9), r"max_pool2d: kernel 9×9 is larger than the padded input 8×8"),
+    (lambda x, w: F.conv2d(x[:, :, :2, :2], w, padding=(0, 1)),
+     r"conv2d: kernel 3×3 is larger than the padded input 2×4 \(padding \(0, 1\)\); input shape \(2, 3, 2, 2\)"),
+    (lambda x, w: F.max_pool2d(x, 9), r"max_pool2d: kernel 9×9 is larger than the input 8×8; input shape"),
     (lambda x, w: F.avg_pool2d(x[0], 2), r"avg_pool2d: expected a 4-D input"),
     (lambda x, w: F.upsample_nearest2d(x, 1.5), r"upsample_nearest2d: scale_factor must be an int or a pair"),
 ])
@@ -254,7 +258,8 @@ def test_conv_transpose2d_layer_shapes_init_and_state_dict(device):
     for p in (layer.weight, layer.bias):
         assert np.abs(p.numpy()).max() <= bound
     assert np.abs(layer.weight.numpy()).max() > 1 / math.sqrt(8 * 4 * 4)
-    assert nn.ConvTranspose2d(8, 3, 3, stride=2, padding=1, output_padding=1)(mg.randn(1, 8, 5, 5)).shape == (1, 3, 10, 10)
+    with_output_padding = nn.ConvTranspose2d(8, 3, 3, stride=2, padding=1, output_padding=1)
+    assert with_output_padding(mg.randn(1, 8, 5, 5)).shape == (1, 3, 10, 10)
 
 
 def test_conv_layers_use_the_functional_ops(device, rng):

@@ -5,12 +5,12 @@ visits out as one column of a matrix (a strided view does the sliding, one copy 
 the whole convolution is ONE matrix product of the flattened kernels with that matrix.
 ``_col2im`` is its adjoint: it adds every column back onto the window it came from.
 
-Performance, without changing what is computed: the windows are copied out of a (C, H, W, N)
-copy of the padded image, batch innermost, so the copy moves runs of N contiguous numbers; each
-matrix product has its long side (the positions, or the columns' rows) first, which BLAS shares out
-among threads best; conv2d keeps its columns for the weight gradient.  Results are contiguous
-(N, C, H, W) arrays: elementwise ops between arrays of different memory orders are many times
-slower, so one reordering copy here saves more than it costs further on.
+For speed (the results do not depend on it): the windows are copied out of a (C, H, W, N) copy of
+the padded image, batch innermost, so the copy moves runs of N contiguous numbers; every matrix
+product has its long side as the rows of its result, which is how BLAS shares the work among
+threads best; conv2d keeps its columns for the weight gradient.  Results are contiguous
+(N, C, H, W) arrays: an elementwise op between arrays of different memory orders is many times
+slower, so one reordering copy here saves more than it costs later.
 
 Backward passes are written with these same ops (conv2d's input gradient is a conv_transpose2d,
 its weight gradient a convolution of the input with the output gradient, and so on), so
@@ -63,16 +63,13 @@ def _im2col(x, kernel, stride, padding):
     """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the columns of a (C·kh·kw, Ho·Wo·N) matrix."""
     n, c, h, w = x.shape
     (ph, pw), (kh, kw) = padding, kernel
-    chwn = x.transpose(_TO_CHWN)
-    if ph or pw:
-        padded = backend.array_module(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-        padded[:, ph : ph + h, pw : pw + w] = chwn
-        chwn = padded
-    return _windows(chwn, kernel, stride, h_axis=1).reshape(c * kh * kw, -1)
+    padded = backend.array_module(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+    padded[:, ph : ph + h, pw : pw + w] = x.transpose(_TO_CHWN)
+    return _windows(padded, kernel, stride, h_axis=1).reshape(c * kh * kw, -1)
 
 
 def _col2im(cols, shape, kernel, stride, padding):
-    """The adjoint of ``_im2col``: add the columns back onto an (N, C, H, W) image of ``shape``, then crop the padding."""
+    """The adjoint of ``_im2col``: add the columns back onto an (N, C, H, W) image of ``shape``, padding cropped."""
     n, c, h, w = shape
     (ph, pw), (kh, kw) = padding, kernel
     ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
@@ -132,7 +129,7 @@ class ConvTranspose2d(Function):
         _, out_c, kh, kw = W.shape
         shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
         # cols[(o, i, j), (y, x, n)] = Σ_c W[c, (o, i, j)] · x[n, c, y, x]: one matrix product, then col2im
-        cols = W.reshape(in_c, -1).T @ x.transpose(_HWNC).reshape(-1, in_c).T
+        cols = W.reshape(in_c, -1).T @ x.transpose(_TO_CHWN).reshape(in_c, -1)
         y = _col2im(cols, shape, (kh, kw), self.stride, self.padding)
         if b is not None:
             y += b[:, None, None]
@@ -164,7 +161,7 @@ class Conv2dGradWeight(Function):
         out_c = gy.shape[1]
         cols = self.cols if self.cols is not None else _im2col(x, self.kernel, self.stride, self.padding)
         # gWᵀ[(c, i, j), o] = Σ_(y, x, n) x_pad[n, c, y·s + i, x·s + j] · gy[n, o, y, x]: one matrix product
-        gW_t = cols @ gy.transpose(_HWNC).reshape(-1, out_c)
+        gW_t = cols @ gy.transpose(_TO_CHWN).reshape(out_c, -1).T
         return backend.array_module(gW_t).ascontiguousarray(gW_t.T).reshape((out_c, x.shape[1]) + self.kernel)
 
     def backward(self, ggW):
@@ -241,10 +238,12 @@ def _check_conv_args(op, x, weight, bias, stride, padding, in_axis, layout):
     if bias is not None:
         check_tensor(bias, op, "bias")
         if bias.shape != (out_c,):
-            raise ValueError(f"{op}: bias must have shape ({out_c},) for weight of shape {weight.shape}, got {bias.shape}")
+            raise ValueError(f"{op}: bias must have shape ({out_c},) for weight of shape {weight.shape}, "
+                             f"got {bias.shape}")
     stride, padding = _pair(stride, "stride", op), _pair(padding, "padding", op)
     if min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"{op}: stride must be positive and padding non-negative, got stride={stride}, padding={padding}")
+        raise ValueError(f"{op}: stride must be positive and padding non-negative, "
+                         f"got stride={stride}, padding={padding}")
     return stride, padding
 
 
@@ -252,10 +251,9 @@ def _check_window(op, x, kernel, padding=(0, 0)) -> None:
     """The kernel must fit inside the (padded) input."""
     padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
     if kernel[0] > padded[0] or kernel[1] > padded[1]:
-        raise ValueError(
-            f"{op}: kernel {kernel[0]}×{kernel[1]} is larger than the padded input {padded[0]}×{padded[1]} "
-            f"(input shape {x.shape}, padding {padding})"
-        )
+        where = f"the input {padded[0]}×{padded[1]}" if padded == x.shape[2:] else \
+            f"the padded input {padded[0]}×{padded[1]} (padding {padding})"
+        raise ValueError(f"{op}: kernel {kernel[0]}×{kernel[1]} is larger than {where}; input shape {x.shape}")
 
 
 def _transposed_size(size, kernel, stride, padding, output_padding) -> tuple:
@@ -290,7 +288,8 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
                                        "(in_channels, out_channels, kh, kw)")
     output_padding = _pair(output_padding, "output_padding", "conv_transpose2d")
     if not all(0 <= output_padding[a] < stride[a] for a in range(2)):
-        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be in [0, stride) for stride {stride}")
+        raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be in [0, stride) "
+                         f"for stride {stride}")
     size = _transposed_size(x.shape[2:], weight.shape[2:], stride, padding, output_padding)
     if min(size) < 1:
         raise ValueError(
