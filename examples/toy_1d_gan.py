@@ -41,9 +41,10 @@ def generate(G, n: int, z_dim: int) -> np.ndarray:
 
 
 def discriminate(D, grid: np.ndarray) -> np.ndarray:
-    """D(x) = σ(logit) on a grid of x values."""
+    """D(x) = σ(logit) on a grid of x values (σ taken in float64, so log D and log(1 − D) stay finite)."""
     with mg.no_grad():
-        return mg.functional.sigmoid(D(mg.tensor(grid.reshape(-1, 1)))).numpy().reshape(-1)
+        logit = D(mg.tensor(grid.reshape(-1, 1))).numpy().reshape(-1).astype(np.float64)
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
 def snapshot(G, D, data, grid, z_dim: int, step: int) -> dict:
@@ -78,7 +79,7 @@ def history_figure(history, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
     parser = example_parser(__doc__, out="out/toy_1d_gan")
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian")
     parser.add_argument("--objective", choices=["logD", "minimax"], default="logD",
@@ -86,10 +87,11 @@ def main():
     parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
+    parser.add_argument("--d-steps", type=int, default=1, help="k, updates of D per iteration (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
@@ -111,7 +113,7 @@ def main():
 
     objective = Lecture("log D" if args.objective == "logD" else "minimax")
     history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, objective=objective, lr_schedule=schedule, callback=callback,
+                        m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule, callback=callback,
                         progress=not args.no_progress)
 
     # ---- metrics on 10,000 samples
@@ -139,6 +141,7 @@ def main():
                 "V_optimal_D", "minus_2log2_plus_2JSD", "seconds"):
         print(f"{key:>24}: {metrics[key]:+.4f}")
     print(f"figures, samples.npy and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

@@ -23,9 +23,14 @@ def optimal_discriminator(p_data, p_g) -> np.ndarray:
 
 
 def _expect_log(p, values, dx) -> float:
-    """∫ p(x) log(values(x)) dx, with 0 · log 0 = 0."""
+    """∫ p(x) log(values(x)) dx, with 0 · log 0 = 0.
+
+    Values are floored at the smallest normal float64, so a density that underflowed to a denormal
+    (p ≈ 1e-310 where D* rounds to exactly 1) adds ≈ 0 instead of −∞.
+    """
     mask = p > 0
-    return float(np.sum(p[mask] * np.log(values[mask])) * dx)
+    logs = np.log(np.maximum(values[mask], np.finfo(np.float64).tiny))
+    return float(np.sum(p[mask] * logs) * dx)
 
 
 def value_function(p_data, p_g, D, dx: float) -> float:
