@@ -101,14 +101,18 @@ class VAE(Module):
         return reconstruction_error(x_hat, x, self.likelihood, self.log_scale), kl_divergence(m, sigma)
 
 
-def train_vae(vae: VAE, data, optimizer, epochs: int = 1, progress: bool = True, callback=None) -> dict:
+def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, progress: bool = True,
+              callback=None) -> dict:
     """Train the VAE's encoder and decoder jointly, minimising reconstruction error + KL.
 
     data:      re-iterable batches of examples (a loader; it may yield ``(x, labels)``), gone through
                once per epoch.
     optimizer: over ``vae.parameters()``, minimising (``maximize=False``).
+    kl_weight: optional step ↦ β, to minimise reconstruction error + β·KL instead: "KL warm-up", β rising
+               from 0 to 1 (Bowman et al., 2016; Sønderby et al., 2016), lets the decoder learn to use the
+               code before the KL pulls every code towards N(0, I).  Default: β = 1, the lecture's loss.
     callback:  optional ``callback(step, history)`` after every update.
-    Returns the history, per update and averaged over the batch: ``loss`` (−ELBO per example),
+    Returns the history, per update and averaged over the batch: ``loss`` (−ELBO per example, β = 1),
     ``reconstruction`` and ``kl``.
     """
     check_minimizes(optimizer)
@@ -126,12 +130,12 @@ def train_vae(vae: VAE, data, optimizer, epochs: int = 1, progress: bool = True,
             # minimise reconstruction error + KL, per example, averaged over the batch
             reconstruction = reconstruction_error(x_hat, x, vae.likelihood, vae.log_scale).mean()
             kl = kl_divergence(m, sigma).mean()
-            loss = reconstruction + kl
+            loss = reconstruction + (kl if kl_weight is None else kl_weight(step) * kl)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
 
-            history["loss"].append(finite(loss.item(), "−ELBO", step))
+            history["loss"].append(finite(reconstruction.item() + kl.item(), "−ELBO", step))
             history["reconstruction"].append(reconstruction.item())
             history["kl"].append(kl.item())
             if callback is not None:
