@@ -1,16 +1,16 @@
 """Convolutions, pooling and upsampling: im2col on strided views, one matrix product, col2im.
 
 A convolution slides a kh×kw kernel over the image.  ``_im2col`` lays every window the kernel
-visits out as one column of a matrix (a strided view does the sliding, one copy the gathering), so
-the whole convolution is ONE matrix product of the flattened kernels with that matrix.
-``_col2im`` is its adjoint: it adds every column back onto the window it came from.
+visits out as one row of a matrix (a strided view does the sliding, one copy the gathering), so
+the whole convolution is ONE matrix product of that matrix with the flattened kernels.
+``_col2im`` is its adjoint: it adds every row back onto the window it came from.
 
-For speed (the results do not depend on it): the windows are copied out of a (C, H, W, N) copy of
-the padded image, batch innermost, so the copy moves runs of N contiguous numbers; every matrix
-product has its long side as the rows of its result, which is how BLAS shares the work among
-threads best; conv2d keeps its columns for the weight gradient.  Results are contiguous
-(N, C, H, W) arrays: an elementwise op between arrays of different memory orders is many times
-slower, so one reordering copy here saves more than it costs later.
+For speed (the results do not depend on it) the matrices are built channels-last, from an
+(N, H, W, C) copy of the padded image: a window's kw·C numbers then lie side by side, so the
+gathering copies long runs; every product has the long side (one row per position) as the rows of
+its result, which is how BLAS shares the work among threads best; and conv2d keeps its matrix for
+the weight gradient.  Results are contiguous (N, C, H, W) arrays: an elementwise op between arrays
+of different memory orders is many times slower, so one reordering copy here saves more later.
 
 Backward passes are written with these same ops (conv2d's input gradient is a conv_transpose2d,
 its weight gradient a convolution of the input with the output gradient, and so on), so
@@ -24,9 +24,8 @@ from minigan.functional import reduce
 from minigan.functional._convert import check_tensor
 from minigan.functional.shape import broadcast_to, reshape
 
-_TO_CHWN = (1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N)
-_TO_NCHW = (3, 0, 1, 2)  # (C, H, W, N) -> (N, C, H, W)
-_HWNC = (2, 3, 0, 1)  # (N, C, H, W) <-> (H, W, N, C): one row per position, one column per channel
+_NHWC = (0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
+_NCHW = (0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
 
 
 # ---------------------------------------------------------------- windows of an image
@@ -38,45 +37,56 @@ def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def _windows(a, kernel, stride, h_axis: int):
     """A strided view of every kernel window of ``a``, whose axes h_axis and h_axis + 1 are H and W.
 
-    Those two axes become four, (kh, kw, Ho, Wo): for a (C, H, W, N) array and h_axis = 1 the view
-    is (C, kh, kw, Ho, Wo, N) with [c, i, j, y, x, n] = a[c, y·sh + i, x·sw + j, n].
+    Those two axes become four, (Ho, Wo, kh, kw): for an (N, H, W, C) array and h_axis = 1 the
+    view is (N, Ho, Wo, kh, kw, C) with [n, y, x, i, j, c] = a[n, y·sh + i, x·sw + j, c].
     """
     h, w = a.shape[h_axis : h_axis + 2]
     (kh, kw), (sh, sw) = kernel, stride
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
     s_h, s_w = a.strides[h_axis : h_axis + 2]
-    shape = a.shape[:h_axis] + (kh, kw, ho, wo) + a.shape[h_axis + 2 :]
-    strides = a.strides[:h_axis] + (s_h, s_w, s_h * sh, s_w * sw) + a.strides[h_axis + 2 :]
+    shape = a.shape[:h_axis] + (ho, wo, kh, kw) + a.shape[h_axis + 2 :]
+    strides = a.strides[:h_axis] + (s_h * sh, s_w * sw, s_h, s_w) + a.strides[h_axis + 2 :]
     return backend.array_module(a).lib.stride_tricks.as_strided(a, shape, strides)
 
 
 def _add_windows(windows, out, stride, h_axis: int) -> None:
     """The adjoint of ``_windows``: add each window onto its place in ``out``, in place."""
-    kh, kw, ho, wo = windows.shape[h_axis : h_axis + 4]
+    ho, wo, kh, kw = windows.shape[h_axis : h_axis + 4]
     (sh, sw), lead = stride, (slice(None),) * h_axis
     for i in range(kh):  # one slice per kernel offset; windows that overlap add up
         for j in range(kw):
-            out[lead + (slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))] += windows[lead + (i, j)]
+            out_slice = lead + (slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))
+            out[out_slice] += windows[lead + (slice(None), slice(None), i, j)]
 
 
 def _im2col(x, kernel, stride, padding):
-    """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the columns of a (C·kh·kw, Ho·Wo·N) matrix."""
+    """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the rows of an (N·Ho·Wo, kh·kw·C) matrix."""
     n, c, h, w = x.shape
     (ph, pw), (kh, kw) = padding, kernel
-    padded = backend.array_module(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-    padded[:, ph : ph + h, pw : pw + w] = x.transpose(_TO_CHWN)
-    return _windows(padded, kernel, stride, h_axis=1).reshape(c * kh * kw, -1)
+    padded = backend.array_module(x).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    padded[:, ph : ph + h, pw : pw + w] = x.transpose(_NHWC)
+    return _windows(padded, kernel, stride, h_axis=1).reshape(-1, kh * kw * c)
 
 
-def _col2im(cols, shape, kernel, stride, padding):
-    """The adjoint of ``_im2col``: add the columns back onto an (N, C, H, W) image of ``shape``, padding cropped."""
+def _col2im(rows, shape, kernel, stride, padding):
+    """The adjoint of ``_im2col``: add the rows back onto an (N, C, H, W) image of ``shape``, padding cropped."""
     n, c, h, w = shape
     (ph, pw), (kh, kw) = padding, kernel
     ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
-    xp = backend.array_module(cols)
-    padded = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-    _add_windows(cols.reshape(c, kh, kw, ho, wo, n), padded, stride, h_axis=1)
-    return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_TO_NCHW))
+    xp = backend.array_module(rows)
+    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=rows.dtype)
+    _add_windows(rows.reshape(n, ho, wo, kh, kw, c), padded, stride, h_axis=1)
+    return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_NCHW))
+
+
+def _pixel_rows(a):
+    """An (N, C, H, W) array as an (N·H·W, C) matrix: one row per pixel, channels last."""
+    return a.transpose(_NHWC).reshape(-1, a.shape[1])
+
+
+def _kernel_matrix(W):
+    """A (A, B, kh, kw) weight as an (A, kh·kw·B) matrix whose columns are ordered like ``_im2col``'s."""
+    return W.transpose(_NHWC).reshape(W.shape[0], -1)
 
 
 def _fitting_output_padding(x_shape, kernel, stride, padding) -> tuple:
@@ -95,14 +105,13 @@ class Conv2d(Function):
         n, _, h, w = x.shape
         out_c, _, kh, kw = W.shape
         ho, wo = _out_size(h, kh, self.stride[0], self.padding[0]), _out_size(w, kw, self.stride[1], self.padding[1])
-        # kept for backward: the weight gradient is a product with the same columns (no second im2col)
+        # kept for backward: the weight gradient is a product with the same matrix (no second im2col)
         self.cols = _im2col(x, (kh, kw), self.stride, self.padding)
-        # y[(y, x, n), o] = Σ_(c, i, j) x_pad[n, c, y·s + i, x·s + j] · W[o, (c, i, j)]: one matrix product,
-        # with the positions as rows (BLAS shares a product out among threads best along its long side)
-        y = self.cols.T @ W.reshape(out_c, -1).T
+        # y[(n, y, x), o] = Σ_(i, j, c) x_pad[n, c, y·s + i, x·s + j] · W[o, c, i, j]: one matrix product
+        y = self.cols @ _kernel_matrix(W).T
         if b is not None:
             y += b
-        return backend.array_module(y).ascontiguousarray(y.reshape(ho, wo, n, out_c).transpose(_HWNC))
+        return backend.array_module(y).ascontiguousarray(y.reshape(n, ho, wo, out_c).transpose(_NCHW))
 
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
@@ -125,12 +134,12 @@ class ConvTranspose2d(Function):
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
 
     def forward(self, x, W, b=None):
-        n, in_c, h, w = x.shape
+        n, _, h, w = x.shape
         _, out_c, kh, kw = W.shape
         shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
-        # cols[(o, i, j), (y, x, n)] = Σ_c W[c, (o, i, j)] · x[n, c, y, x]: one matrix product, then col2im
-        cols = W.reshape(in_c, -1).T @ x.transpose(_TO_CHWN).reshape(in_c, -1)
-        y = _col2im(cols, shape, (kh, kw), self.stride, self.padding)
+        # patches[(n, y, x), (i, j, o)] = Σ_c x[n, c, y, x] · W[c, o, i, j]: one matrix product, then col2im
+        patches = _pixel_rows(x) @ _kernel_matrix(W)
+        y = _col2im(patches, shape, (kh, kw), self.stride, self.padding)
         if b is not None:
             y += b[:, None, None]
         return y
@@ -150,19 +159,20 @@ class ConvTranspose2d(Function):
 class Conv2dGradWeight(Function):
     """∂L/∂W of conv2d from its input x and output gradient gy (a convolution of x with gy).
 
-    Also the weight gradient of conv_transpose2d, with the roles of x and gy swapped.  ``cols`` are
-    x's columns when the forward pass already made them.
+    Also the weight gradient of conv_transpose2d, with the roles of x and gy swapped.  ``cols`` is
+    x's im2col matrix when the forward pass already made it.
     """
 
     def __init__(self, kernel, stride, padding, cols=None):
         self.kernel, self.stride, self.padding, self.cols = tuple(kernel), stride, padding, cols
 
     def forward(self, x, gy):
-        out_c = gy.shape[1]
         cols = self.cols if self.cols is not None else _im2col(x, self.kernel, self.stride, self.padding)
-        # gWᵀ[(c, i, j), o] = Σ_(y, x, n) x_pad[n, c, y·s + i, x·s + j] · gy[n, o, y, x]: one matrix product
-        gW_t = cols @ gy.transpose(_TO_CHWN).reshape(out_c, -1).T
-        return backend.array_module(gW_t).ascontiguousarray(gW_t.T).reshape((out_c, x.shape[1]) + self.kernel)
+        # gW[o, c, i, j] = Σ_(n, y, x) x_pad[n, c, y·s + i, x·s + j] · gy[n, o, y, x]: one matrix product,
+        # computed as its transpose, whose rows (i, j, c) are the long side
+        gW_t = cols.T @ _pixel_rows(gy)
+        gW = gW_t.reshape(self.kernel + (x.shape[1], gy.shape[1])).transpose(3, 2, 0, 1)
+        return backend.array_module(gW).ascontiguousarray(gW)
 
     def backward(self, ggW):
         x, gy = self.inputs
@@ -176,7 +186,7 @@ class Conv2dGradWeight(Function):
 
 
 class Windows(Function):
-    """The kh×kw windows of x (N, C, H, W) as an (N, C, kh, kw, Ho, Wo) view: what pooling reduces over."""
+    """The kh×kw windows of x (N, C, H, W) as an (N, C, Ho, Wo, kh, kw) view: what pooling reduces over."""
 
     saves = ()
 
@@ -224,7 +234,7 @@ def _check_image(x, op: str) -> None:
 
 
 def _check_conv_args(op, x, weight, bias, stride, padding, in_axis, layout):
-    """Check a convolution's tensors and numbers; return stride and padding as pairs and the output channels."""
+    """Check a convolution's tensors and numbers; return stride and padding as pairs."""
     _check_image(x, op)
     check_tensor(weight, op, "weight")
     if weight.ndim != 4:
@@ -251,9 +261,10 @@ def _check_window(op, x, kernel, padding=(0, 0)) -> None:
     """The kernel must fit inside the (padded) input."""
     padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
     if kernel[0] > padded[0] or kernel[1] > padded[1]:
-        where = f"the input {padded[0]}×{padded[1]}" if padded == x.shape[2:] else \
-            f"the padded input {padded[0]}×{padded[1]} (padding {padding})"
-        raise ValueError(f"{op}: kernel {kernel[0]}×{kernel[1]} is larger than {where}; input shape {x.shape}")
+        where = f"input {padded[0]}×{padded[1]}"
+        if padded != x.shape[2:]:
+            where = f"padded {where} (padding {padding})"
+        raise ValueError(f"{op}: kernel {kernel[0]}×{kernel[1]} is larger than the {where}; input shape {x.shape}")
 
 
 def _transposed_size(size, kernel, stride, padding, output_padding) -> tuple:
@@ -301,7 +312,7 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
 
 
 def _pool_windows(op, x, kernel_size, stride):
-    """The (N, C, kh, kw, Ho, Wo) windows of x that a pooling op reduces over axes 2 and 3."""
+    """The (N, C, Ho, Wo, kh, kw) windows of x that a pooling op reduces over its last two axes."""
     _check_image(x, op)
     kernel = _pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None else _pair(stride, "stride", op)
@@ -317,13 +328,13 @@ def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
     The gradient goes to the window's maximum (shared equally among values that tie for it).
     """
     windows = _pool_windows("max_pool2d", x, kernel_size, stride)
-    return reduce.max(windows, (2, 3))
+    return reduce.max(windows, (4, 5))
 
 
 def avg_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
     """The mean of each kh×kw window (stride defaults to the kernel size: windows side by side)."""
     windows = _pool_windows("avg_pool2d", x, kernel_size, stride)
-    return reduce.mean(windows, (2, 3))
+    return reduce.mean(windows, (4, 5))
 
 
 def upsample_nearest2d(x: Tensor, scale_factor) -> Tensor:
