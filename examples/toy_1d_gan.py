@@ -87,7 +87,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
-    parser.add_argument("--d-steps", type=int, default=1, help="k, updates of D per iteration (default: %(default)s)")
+    parser.add_argument("--d-steps", type=int, default=2, help="k, updates of D per iteration (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
