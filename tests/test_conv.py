@@ -279,6 +279,8 @@ def test_pool_and_upsample_modules(device, rng):
         nn.Upsample(2, mode="bilinear")
     with pytest.raises(ValueError, match="Conv2d: kernel_size must be"):
         nn.Conv2d(3, 4, 0)
+    with pytest.raises(ValueError, match="ConvTranspose2d: in_channels must be a positive integer"):
+        nn.ConvTranspose2d((3, 3), 4, 3)
 
 
 def test_results_are_contiguous_nchw_arrays(device, rng):

@@ -10,26 +10,18 @@ from minigan.nn import init
 from minigan.nn.module import Module, Parameter
 
 
-def _positive_pair(value, name: str, layer: str, minimum: int = 1) -> tuple:
+def _positive_int(value, name: str, layer: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _int_pair(value, name: str, layer: str, minimum: int = 1) -> tuple:
     """An int or a pair of ints (each at least ``minimum``) as a pair."""
     values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
     if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in values):
         raise ValueError(f"{layer}: {name} must be an int or a pair of ints, each at least {minimum}; got {value!r}")
     return values
-
-
-def _reset_conv_parameters(weight: Parameter, bias: Parameter | None) -> None:
-    """PyTorch's default for convolutions: W ~ kaiming_uniform(a = √5), b ~ U(−1/√fan_in, 1/√fan_in).
-
-    fan_in comes from the weight's shape (axis 1 times kh·kw), as in PyTorch: for a transposed
-    convolution, whose weight is (in, out, kh, kw), that is out·kh·kw.
-    """
-    # a = √5: bound = √(2/(1+5)) · √(3/fan_in) = 1/√fan_in
-    init.kaiming_uniform_(weight, a=math.sqrt(5))
-    if bias is not None:
-        fan_in, _ = init.calculate_fan_in_and_fan_out(weight.shape)
-        bound = 1 / math.sqrt(fan_in)
-        init.uniform_(bias, -bound, bound)
 
 
 class _Conv(Module):
@@ -38,11 +30,11 @@ class _Conv(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, bias, transposed):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive_pair(in_channels, "in_channels", name)[0]
-        self.out_channels = _positive_pair(out_channels, "out_channels", name)[0]
-        self.kernel_size = _positive_pair(kernel_size, "kernel_size", name)
-        self.stride = _positive_pair(stride, "stride", name)
-        self.padding = _positive_pair(padding, "padding", name, minimum=0)
+        self.in_channels = _positive_int(in_channels, "in_channels", name)
+        self.out_channels = _positive_int(out_channels, "out_channels", name)
+        self.kernel_size = _int_pair(kernel_size, "kernel_size", name)
+        self.stride = _int_pair(stride, "stride", name)
+        self.padding = _int_pair(padding, "padding", name, minimum=0)
         channels = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
         self.weight = Parameter(zeros(*channels, *self.kernel_size))
         if bias:
@@ -52,8 +44,17 @@ class _Conv(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Draw new initial values (the same ones on every device for the same seed)."""
-        _reset_conv_parameters(self.weight, self.bias)
+        """PyTorch's default, the same on every device: W ~ kaiming_uniform(a = √5), b ~ U(±1/√fan_in).
+
+        fan_in comes from the weight's shape (axis 1 times kh·kw), as in PyTorch: for a transposed
+        convolution, whose weight is (in, out, kh, kw), that is out·kh·kw.
+        """
+        # a = √5: bound = √(2/(1+5)) · √(3/fan_in) = 1/√fan_in
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight.shape)
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
@@ -84,7 +85,7 @@ class ConvTranspose2d(_Conv):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  bias: bool = True):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, bias, transposed=True)
-        self.output_padding = _positive_pair(output_padding, "output_padding", "ConvTranspose2d", minimum=0)
+        self.output_padding = _int_pair(output_padding, "output_padding", "ConvTranspose2d", minimum=0)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)
