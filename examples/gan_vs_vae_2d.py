@@ -3,7 +3,9 @@
 The target (green) is a spiral with 1.5 turns and a little noise (minigan/data/curves.py): knowing x₁
 says much about x₂.  The GAN's generator and the VAE's decoder are the same network,
 2 → hidden → hidden → 2 with LeakyReLU, fed a 2-D code z ~ N(0, I); both get the same number of
-parameter updates on batches of the same size, with Adam.  The GAN is the lecture's loop
+parameter updates on batches of the same size, with Adam and the same learning-rate schedule: a linear
+decay to 0, as for the 1-D toy GAN (docs/lecture.md, section 3: at a constant rate the GAN's iterates
+circle around the target instead of settling; --constant-lr shows it).  The GAN is the lecture's loop
 (minigan/train/gan.py, D of the same size as G); the VAE is minigan/train/vae.py with a Gaussian
 p(x | c) whose per-coordinate standard deviation is learned.  With the lecture's loss from the first
 update, that VAE tends to explain the spiral as wide noise and leave the code unused (its learned σ
@@ -87,18 +89,20 @@ def main():
     parser.add_argument("--z-dim", type=int, default=2, help="dimension of z (GAN) and c (VAE) (default: %(default)s)")
     parser.add_argument("--kl-warmup", type=float, default=0.5,
                         help="share of the VAE's updates over which the KL's weight rises from 0 to 1 (default: %(default)s)")
+    parser.add_argument("--constant-lr", action="store_true", help="keep both learning rates constant (no decay)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args()
     out = setup_run(args)
     start = time.perf_counter()
     target = Spiral2D()
+    schedule = None if args.constant_lr else (lambda step: 1.0 - step / args.steps)
 
     # ---- GAN: G and D, the lecture's loop
     G, D = mlp(args.z_dim, args.hidden, 2), mlp(2, args.hidden, 1)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps, m=args.batch,
-              progress=not args.no_progress)
+              lr_schedule=schedule, progress=not args.no_progress)
     gan_seconds = time.perf_counter() - start
 
     # ---- VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)
@@ -107,7 +111,7 @@ def main():
     warmup_steps = args.kl_warmup * args.steps
     kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
     train_vae(vae, FreshBatches(target, args.batch, args.steps), optim.Adam(vae.parameters(), lr=args.lr),
-              kl_weight=kl_weight, progress=not args.no_progress)
+              kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress)
     vae_seconds = time.perf_counter() - start - gan_seconds
 
     # ---- measure N_EVAL points of each against fresh target points

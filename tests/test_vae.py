@@ -132,6 +132,15 @@ def test_kl_weight_scales_the_penalty_but_the_history_records_the_full_negative_
     assert kls[0.0] > 2 * kls[1.0]
 
 
+def test_lr_schedule_scales_the_learning_rate_at_every_step():
+    vae = small_vae()
+    optimizer = optim.SGD(vae.parameters(), lr=0.1)
+    seen = []
+    train_vae(vae, [mg.rand(4, 6)] * 4, optimizer, lr_schedule=lambda step: 1.0 - step / 4, progress=False,
+              callback=lambda step, history: seen.append(optimizer.param_groups[0]["lr"]))
+    assert seen == pytest.approx([0.1, 0.075, 0.05, 0.025])
+
+
 def test_gaussian_vae_learns_its_noise_scale_and_generates(device):
     """Points on the line x₂ = x₁ plus noise 0.1: the learned log_scale falls from 0 towards log 0.1."""
     mg.manual_seed(0)

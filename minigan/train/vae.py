@@ -101,8 +101,8 @@ class VAE(Module):
         return reconstruction_error(x_hat, x, self.likelihood, self.log_scale), kl_divergence(m, sigma)
 
 
-def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, progress: bool = True,
-              callback=None) -> dict:
+def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, lr_schedule=None,
+              progress: bool = True, callback=None) -> dict:
     """Train the VAE's encoder and decoder jointly, minimising reconstruction error + KL.
 
     data:      re-iterable batches of examples (a loader; it may yield ``(x, labels)``), gone through
@@ -111,16 +111,23 @@ def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, progre
     kl_weight: optional step ↦ β, to minimise reconstruction error + β·KL instead: "KL warm-up", β rising
                from 0 to 1 (Bowman et al., 2016; Sønderby et al., 2016), lets the decoder learn to use the
                code before the KL pulls every code towards N(0, I).  Default: β = 1, the lecture's loss.
+    lr_schedule: optional step ↦ factor; the learning rate is the optimizer's initial rate × factor
+               (as in ``train_gan``, so both can be trained on the same schedule).
     callback:  optional ``callback(step, history)`` after every update.
     Returns the history, per update and averaged over the batch: ``loss`` (−ELBO per example, β = 1),
     ``reconstruction`` and ``kl``.
     """
     check_minimizes(optimizer)
     history = {"loss": [], "reconstruction": [], "kl": []}
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", group["lr"])
     bar = progress_bar(data, epochs, "VAE", progress)
     step = 0
     for _ in range(epochs):
         for x in batches_of(data):
+            if lr_schedule is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = group["initial_lr"] * lr_schedule(step)
             # NN encoder: x ↦ m, σ
             m, sigma = vae.encode(x)
             # draw e ~ N(0, I);  cᵢ = exp(σᵢ) × eᵢ + mᵢ
