@@ -147,17 +147,24 @@ def rand(shape, dtype, device=None):
 
 
 def get_rng_state() -> dict:
-    """The state of the CPU generator (and the GPU one, when it exists), for checkpoints."""
+    """The state of the CPU generator (and the GPU one's seed, when it exists), for checkpoints."""
     state = {"cpu": rng("cpu").bit_generator.state}
     if "gpu" in _generators:
-        # CuPy's RandomState has no exportable state; record the seed so a resume reseeds it.
         state["gpu_seed"] = _seed
     return state
 
 
 def set_rng_state(state: dict) -> None:
-    """Restore what ``get_rng_state`` returned."""
+    """Restore what ``get_rng_state`` returned.
+
+    The CPU generator continues exactly where it was.  CuPy's generator state cannot be exported, so the
+    GPU generator is re-seeded from the saved seed and the CPU state: a resumed GPU run is reproducible,
+    but its noise differs from that of an uninterrupted run.
+    """
     rng("cpu").bit_generator.state = state["cpu"]
+    if "gpu_seed" in state and gpu_available():
+        mixed = (state["gpu_seed"] or 0) + int(state["cpu"]["state"]["state"])
+        _generators["gpu"] = _cupy.random.RandomState(mixed % 2**32)
 
 
 if os.environ.get("MINIGAN_DEVICE"):
