@@ -75,7 +75,8 @@ def run_torch(seed, x_train, x_test, args) -> dict:
     torch.set_num_threads(args.threads)
     torch.manual_seed(seed)
     n = args.latent
-    encoder = torch.nn.Sequential(torch.nn.Linear(784, args.hidden), torch.nn.ReLU(), torch.nn.Linear(args.hidden, 2 * n))
+    encoder = torch.nn.Sequential(torch.nn.Linear(784, args.hidden), torch.nn.ReLU(),
+                                  torch.nn.Linear(args.hidden, 2 * n))
     decoder = torch.nn.Sequential(torch.nn.Linear(n, args.hidden), torch.nn.ReLU(), torch.nn.Linear(args.hidden, 784))
     params = list(encoder.parameters()) + list(decoder.parameters())
     optimizer = torch.optim.Adam(params, lr=args.lr)
@@ -125,7 +126,8 @@ def main(args):
             row["torch"] = run_torch(seed, x_train, x_test, args)
             row["relative_difference"] = row["minigan"]["negative_elbo"] / row["torch"]["negative_elbo"] - 1
         rows.append(row)
-        line = f"seed {seed}: minigan −ELBO {row['minigan']['negative_elbo']:.2f} nats ({row['minigan']['train_seconds']:.1f} s)"
+        ours = row["minigan"]
+        line = f"seed {seed}: minigan −ELBO {ours['negative_elbo']:.2f} nats ({ours['train_seconds']:.1f} s)"
         if have_torch:
             line += (f", PyTorch {row['torch']['negative_elbo']:.2f} nats ({row['torch']['train_seconds']:.1f} s), "
                      f"difference {100 * row['relative_difference']:+.2f} %")
@@ -142,7 +144,8 @@ def main(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k != "out"}
-    (out / "results.json").write_text(json.dumps({"settings": settings, "runs": rows, "summary": summary}, indent=2) + "\n")
+    results = {"settings": settings, "runs": rows, "summary": summary}
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"results in {out / 'results.json'}")
 
 

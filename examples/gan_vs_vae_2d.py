@@ -82,13 +82,15 @@ def figure(target_points, panels, path) -> None:
 
 def main():
     parser = example_parser(__doc__, out="out/gan_vs_vae_2d")
-    parser.add_argument("--steps", type=int, default=5000, help="parameter updates of each model (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=5000,
+                        help="parameter updates of each model (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of both (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of every network (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=2, help="dimension of z (GAN) and c (VAE) (default: %(default)s)")
     parser.add_argument("--kl-warmup", type=float, default=0.5,
-                        help="share of the VAE's updates over which the KL's weight rises from 0 to 1 (default: %(default)s)")
+                        help="share of the VAE's updates over which the KL's weight rises from 0 to 1 "
+                             "(default: %(default)s)")
     parser.add_argument("--constant-lr", action="store_true", help="keep both learning rates constant (no decay)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args()

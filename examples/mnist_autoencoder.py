@@ -181,11 +181,14 @@ def code_plane_figures(decode, codes, x_test, y_test, out, model: str, grid_n: i
 # ---------------------------------------------------------------- the run
 def main():
     parser = example_parser(__doc__, out="out/mnist_autoencoder")
-    parser.add_argument("--epochs", type=int, default=40, help="passes over the 4,000 training digits (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=40,
+                        help="passes over the 4,000 training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
-    parser.add_argument("--hidden", type=int, default=400, help="hidden units of encoder and decoder (default: %(default)s)")
-    parser.add_argument("--grid", type=int, default=15, help="decoded grid is grid × grid codes (default: %(default)s)")
+    parser.add_argument("--hidden", type=int, default=400,
+                        help="hidden units of encoder and decoder (default: %(default)s)")
+    parser.add_argument("--grid", type=int, default=15,
+                        help="decoded grid is grid × grid codes (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args()
     out = setup_run(args)
@@ -217,8 +220,8 @@ def main():
     }
     save_json(metrics, out / "metrics.json")
     print(f"test reconstruction error: {test_error:.2f} nats per image (Bernoulli, summed over 784 pixels)")
-    print(f"code range (1st–99th percentile): c₁ ∈ [{shown['code_range_low'][0]:.2f}, {shown['code_range_high'][0]:.2f}], "
-          f"c₂ ∈ [{shown['code_range_low'][1]:.2f}, {shown['code_range_high'][1]:.2f}]")
+    low, high = shown["code_range_low"], shown["code_range_high"]
+    print(f"code range (1st–99th percentile): c₁ ∈ [{low[0]:.2f}, {high[0]:.2f}], c₂ ∈ [{low[1]:.2f}, {high[1]:.2f}]")
     print(f"training took {train_seconds:.1f} s; figures, .npy arrays and metrics.json in {out}/")
 
 

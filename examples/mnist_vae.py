@@ -29,11 +29,14 @@ from mnist_autoencoder import code_plane_figures, history_figure, in_batches, in
 def main():
     parser = example_parser(__doc__, out="out/mnist_vae")
     parser.add_argument("--latent", type=int, default=2, help="dimension n of the code c (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=40, help="passes over the 4,000 training digits (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=40,
+                        help="passes over the 4,000 training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
-    parser.add_argument("--hidden", type=int, default=400, help="hidden units of encoder and decoder (default: %(default)s)")
-    parser.add_argument("--grid", type=int, default=15, help="decoded grid is grid × grid codes (default: %(default)s)")
+    parser.add_argument("--hidden", type=int, default=400,
+                        help="hidden units of encoder and decoder (default: %(default)s)")
+    parser.add_argument("--grid", type=int, default=15,
+                        help="decoded grid is grid × grid codes (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args()
     out = setup_run(args)
@@ -75,8 +78,9 @@ def main():
     print(f"test −ELBO: {test['negative_elbo']:.2f} nats per image "
           f"(reconstruction {test['reconstruction']:.2f} + KL {test['kl']:.2f})")
     if shown:
-        print(f"code range (1st–99th percentile of m): c₁ ∈ [{shown['code_range_low'][0]:.2f}, "
-              f"{shown['code_range_high'][0]:.2f}], c₂ ∈ [{shown['code_range_low'][1]:.2f}, {shown['code_range_high'][1]:.2f}]")
+        low, high = shown["code_range_low"], shown["code_range_high"]
+        print(f"code range (1st–99th percentile of m): c₁ ∈ [{low[0]:.2f}, {high[0]:.2f}], "
+              f"c₂ ∈ [{low[1]:.2f}, {high[1]:.2f}]")
     print(f"training took {train_seconds:.1f} s; figures, .npy arrays and metrics.json in {out}/")
 
 

@@ -93,7 +93,10 @@ def random_pixel_mistakes(x: np.ndarray) -> np.ndarray:
 
 
 def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float, progress: bool):
-    """D: x ↦ logit, trained with the lecture's Ṽ = 1/m Σ log D(x) + 1/m Σ log(1 − D(x̃)), x̃ = random mistakes."""
+    """D: x ↦ logit, trained with the lecture's Ṽ = 1/m Σ log D(x) + 1/m Σ log(1 − D(x̃)).
+
+    x̃ are the same real digits with random pixel mistakes (``random_pixel_mistakes``).
+    """
     # two 3 × 3 convolutions: each unit of the second sees a 7 × 7 neighbourhood, enough to tell a stroke's
     # end from a pixel on its own
     D = nn.Sequential(nn.Unflatten(1, (1, SIDE, SIDE)), nn.Conv2d(1, 8, 3, 1, 1), nn.LeakyReLU(0.2),
@@ -132,10 +135,10 @@ def figure(images, lit, l1, l2, d, path) -> None:
         ax.set_title(f"{names[i]}\n{text}", fontsize=9)
     def preferred(values, lower_is_better):
         better_one = values[1] < values[2] if lower_is_better else values[1] > values[2]
-        return "1-pixel" if better_one else "6-pixel"
+        return "1 pixel" if better_one else "6 pixels"
 
-    fig.suptitle(f"L1 prefers the {preferred(l1, True)} mistake, L2 the {preferred(l2, True)} one; "
-                 f"D (trained on real vs random-pixel digits) the {preferred(d, False)} one", fontsize=10)
+    fig.suptitle(f"the mistake each score prefers — L1: {preferred(l1, True)},  L2: {preferred(l2, True)},  "
+                 f"D (trained on real vs random-pixel digits): {preferred(d, False)}", fontsize=10)
     save(fig, path)
 
 
@@ -143,7 +146,8 @@ def main():
     parser = example_parser(__doc__, out="out/what_do_we_miss")
     parser.add_argument("--digit", type=int, default=1, help="class of the target digit (default: %(default)s)")
     parser.add_argument("--index", type=int, default=0, help="which test digit of that class (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=15, help="passes of D over the training digits (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=15,
+                        help="passes of D over the training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="m, real examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of D (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -190,7 +194,8 @@ def main():
             "median_D_one_pixel": float(np.median(d_one)),
             "median_D_six_pixels": float(np.median(d_six)),
         },
-        "D_accuracy_on_test": {"real": float(np.mean(real_test > 0.5)), "random_pixel_mistakes": float(np.mean(mistaken_test < 0.5))},
+        "D_accuracy_on_test": {"real": float(np.mean(real_test > 0.5)),
+                               "random_pixel_mistakes": float(np.mean(mistaken_test < 0.5))},
         "seconds": time.perf_counter() - start,
         "settings": vars(args),
     }
@@ -202,8 +207,9 @@ def main():
     print(f"over all {over['digits']} test {args.digit}s: D prefers the 6-pixel mistake in "
           f"{100 * over['share_D_prefers_six_pixels']:.0f} % (median D {over['median_D_six_pixels']:.3f} vs "
           f"{over['median_D_one_pixel']:.3f}); L1 in {100 * over['share_L1_prefers_six_pixels']:.0f} %")
-    print(f"D on test digits: {100 * metrics['D_accuracy_on_test']['real']:.0f} % of real ones and "
-          f"{100 * metrics['D_accuracy_on_test']['random_pixel_mistakes']:.0f} % of random-pixel mistakes classified right")
+    accuracy = metrics["D_accuracy_on_test"]
+    print(f"D on test digits: {100 * accuracy['real']:.0f} % of real ones and "
+          f"{100 * accuracy['random_pixel_mistakes']:.0f} % of random-pixel mistakes classified right")
     print(f"figure, mistakes.npy and metrics.json in {out}/")
 
 

@@ -65,7 +65,8 @@ def share_near_support(samples, target, n_sigma: float = 3.0) -> float:
     ``minigan.data.curves.Spiral2D``.  The target's own samples score about 0.997 at 3σ.
     """
     if not (hasattr(target, "distance_to_support") and hasattr(target, "noise")):
-        raise TypeError(f"share_near_support: target must have distance_to_support() and noise, got {type(target).__name__}")
+        raise TypeError("share_near_support: target must have distance_to_support() and noise, "
+                        f"got {type(target).__name__}")
     distance = np.asarray(target.distance_to_support(samples), dtype=np.float64)
     if not np.all(np.isfinite(distance)):
         raise ValueError("share_near_support: samples contain NaN or Inf")

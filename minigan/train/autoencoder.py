@@ -48,7 +48,8 @@ def reconstruction_error(x_hat: Tensor, x, likelihood: str = "bernoulli", log_sc
 def check_minimizes(optimizer, name: str = "optimizer") -> None:
     """Refuse an optimizer built with ``maximize=True``: the reconstruction error is minimised."""
     if any(group.get("maximize", False) for group in optimizer.param_groups):
-        raise ValueError(f"{name} was built with maximize=True, but this loop minimises a loss: θ ← θ − η∇L(θ)")
+        raise ValueError(f"{name} was built with maximize=True, but this loop minimises a loss: "
+                         "θ ← θ − η∇L(θ)")
 
 
 def batches_of(data):

@@ -35,7 +35,8 @@ def sample_code(m: Tensor, sigma: Tensor) -> Tensor:
 
 def kl_divergence(m: Tensor, sigma: Tensor) -> Tensor:
     """KL(N(m, exp(σ)²) ‖ N(0, I)) per example, in nats: the exact penalty for ``sample_code``'s σ."""
-    # KL = ½ Σᵢ (exp(2σᵢ) − (1 + 2σᵢ) + mᵢ²)   (the slide's Σᵢ (exp(σᵢ) − (1 + σᵢ) + mᵢ²) with σ → 2σ, halved)
+    # KL = ½ Σᵢ (exp(2σᵢ) − (1 + 2σᵢ) + mᵢ²)
+    #    (the slide's Σᵢ (exp(σᵢ) − (1 + σᵢ) + mᵢ²) with σ → 2σ, halved)
     return 0.5 * F.sum(F.exp(2.0 * sigma) - (1.0 + 2.0 * sigma) + m * m, axis=1)
 
 
