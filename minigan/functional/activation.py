@@ -9,11 +9,19 @@ from minigan.functional.reduce import sum
 
 
 def _sigmoid_array(x):
-    # σ(x) = 1 / (1 + e^−x) = e^x / (1 + e^x).  With e = e^−|x| ≤ 1 nothing overflows, and for x < 0 the
-    # second form keeps full precision for tiny σ (σ(−20) ≈ 2e−9 is not rounded to 0).
+    # σ(x) = 1 / (1 + e^−x) = e^x / (1 + e^x).  With e = e^−|x| ≤ 1 nothing overflows:
+    # σ(x) = e^min(x, 0) / (1 + e)  (the first form for x ≥ 0, the second for x < 0, which keeps full
+    # precision for tiny σ: σ(−20) ≈ 2e−9 is not rounded to 0).  Written with min rather than
+    # np.where(x >= 0, 1, e): where branches on every element's sign and is many times slower.
     xp = backend.array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1, e) / (1 + e)
+    e = xp.abs(x, out=xp.empty_like(x))  # out=: a 0-d input gives a 0-d array, not a NumPy scalar
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    e += 1
+    y = xp.minimum(x, 0, out=xp.empty_like(x))
+    xp.exp(y, out=y)
+    y /= e
+    return y
 
 
 def _softplus_array(x):
@@ -32,17 +40,55 @@ class ReLU(Function):
         return gy * Tensor((self.output.data > 0).astype(gy.dtype))
 
 
+def _leaky_relu_array(x, slope):
+    # x for x > 0, slope·x otherwise.  For 0 < slope ≤ 1 that is max(x, slope·x): one branch-free
+    # pass, where np.where(x > 0, x, slope·x) branches on every element's sign (several times slower).
+    xp = backend.array_module(x)
+    y = xp.multiply(x, x.dtype.type(slope), out=xp.empty_like(x))  # out=: 0-d stays an array
+    if 0 < slope <= 1:
+        return xp.maximum(y, x, out=y)
+    return xp.where(x > 0, x, y)
+
+
+def _leaky_relu_slopes(x, slope):
+    # d leaky_relu / dx: 1 where x > 0, slope elsewhere.  For 0 < slope ≤ 1, max(1[x > 0], slope)
+    # gives exactly that without branching (the plain version: np.where(x > 0, 1, slope)).
+    xp = backend.array_module(x)
+    if 0 < slope <= 1:
+        d = xp.greater(x, 0, out=xp.empty_like(x))  # 1.0 where x > 0, else 0.0
+        return xp.maximum(d, x.dtype.type(slope), out=d)
+    return xp.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+
+
 class LeakyReLU(Function):
     def __init__(self, slope):
         self.slope = slope
 
     def forward(self, x):
-        return backend.array_module(x).where(x > 0, x, x * x.dtype.type(self.slope))
+        return _leaky_relu_array(x, self.slope)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        slope = backend.array_module(x).where(x > 0, x.dtype.type(1), x.dtype.type(self.slope))
-        return gy * Tensor(slope)
+        return LeakyReLUGrad(self.inputs[0].data, self.slope)(gy)
+
+
+class LeakyReLUGrad(Function):
+    """gy ↦ gy · leaky_relu′(x) for a fixed x: a diagonal linear map, so its backward is itself.
+
+    (leaky_relu′ is constant on each side of 0, so x itself gets no second-order gradient.)
+    """
+
+    saves = ()
+
+    def __init__(self, x, slope):
+        self.x, self.slope = x, slope
+
+    def forward(self, gy):
+        d = _leaky_relu_slopes(self.x, self.slope)
+        d *= gy
+        return d
+
+    def backward(self, ggx):
+        return LeakyReLUGrad(self.x, self.slope)(ggx)
 
 
 class Sigmoid(Function):
