@@ -58,6 +58,7 @@ def save_json(obj, path) -> None:
         with os.fdopen(fd, "w") as f:
             json.dump(_plain(obj), f, indent=2)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a metrics file is for everyone to read
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

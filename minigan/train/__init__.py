@@ -10,5 +10,6 @@ from minigan.train.vae import VAE, evaluate_negative_elbo, kl_divergence, sample
 
 __all__ = [
     "VAE", "AutoEncoder", "PacDiscriminator", "TrainingDiverged", "discriminator_generation",
-    "evaluate_negative_elbo", "kl_divergence", "load_checkpoint", "reconstruction_error", "sample_code", "save_checkpoint", "train_autoencoder", "train_gan", "train_vae",
+    "evaluate_negative_elbo", "kl_divergence", "load_checkpoint", "reconstruction_error", "sample_code",
+    "save_checkpoint", "train_autoencoder", "train_gan", "train_vae",
 ]
