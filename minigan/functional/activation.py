@@ -27,7 +27,13 @@ def _sigmoid_array(x):
 def _softplus_array(x):
     # softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|): no overflow for large |x|.
     xp = backend.array_module(x)
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+    e = xp.abs(x, out=xp.empty_like(x))  # in place from here on: one temporary instead of five
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    xp.log1p(e, out=e)
+    y = xp.maximum(x, 0, out=xp.empty_like(x))
+    y += e
+    return y
 
 
 class ReLU(Function):

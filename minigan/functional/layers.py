@@ -21,10 +21,10 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
         # flatten the leading axes, so one vector and a batch of any rank are the same (n, out) case
-        g2 = reshape(gy, (-1, gy.shape[-1]))
+        g2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
         gx = reshape(g2 @ W, x.shape) if self.needs_grad[0] else None
         # gW = Σ_n gyₙ xₙᵀ
-        gW = g2.T @ reshape(x, (-1, x.shape[-1])) if self.needs_grad[1] else None
+        gW = g2.T @ (x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))) if self.needs_grad[1] else None
         if len(self.inputs) == 2:
             return gx, gW
         gb = sum_to(gy, self.inputs[2].shape) if self.needs_grad[2] else None

@@ -6,7 +6,7 @@ import numpy as np
 from minigan import backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import as_tensor_like, check_tensor
-from minigan.functional.activation import softplus
+from minigan.functional.activation import _softplus_array, sigmoid
 from minigan.functional.math import abs, clip, log, maximum
 from minigan.functional.reduce import mean, sum
 
@@ -56,12 +56,31 @@ def binary_cross_entropy(p: Tensor, target, reduction: str = "mean") -> Tensor:
     return _reduce(BinaryCrossEntropy()(p, y), reduction, "binary_cross_entropy")
 
 
+class BinaryCrossEntropyWithLogits(Function):
+    """softplus(l) − y · l, elementwise: −[y log σ(l) + (1 − y) log(1 − σ(l))] without a log of 0.
+
+    One op for what is ``softplus(l) - y * l`` in Tensor ops (three ops, with their temporaries).
+    """
+
+    def forward(self, logit, y):
+        loss = _softplus_array(logit)
+        loss -= y * logit
+        return loss
+
+    def backward(self, gy):
+        logit, y = self.inputs
+        # ∂/∂l = σ(l) − y,  ∂/∂y = −l
+        g_logit = gy * (sigmoid(logit) - y) if self.needs_grad[0] else None
+        g_target = -gy * logit if self.needs_grad[1] else None
+        return g_logit, g_target
+
+
 def binary_cross_entropy_with_logits(logit: Tensor, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of σ(logit) against ``target``, computed stably:
     −[y log σ(l) + (1 − y) log(1 − σ(l))] = softplus(l) − y · l.
     """
     y = _target(logit, target, "binary_cross_entropy_with_logits")
-    return _reduce(softplus(logit) - y * logit, reduction, "binary_cross_entropy_with_logits")
+    return _reduce(BinaryCrossEntropyWithLogits()(logit, y), reduction, "binary_cross_entropy_with_logits")
 
 
 def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
