@@ -3,7 +3,8 @@
     python benchmarks/bench_train_step.py                    # CPU: ms per training iteration, each config
     python benchmarks/bench_train_step.py --device gpu       # the same on a GPU (CuPy), also at batch 512
     python benchmarks/bench_train_step.py --compare torch    # the same configs in PyTorch, ratio minigan / torch
-    options: --configs mlp-gan dcgan vae-mlp  --repeats N  --warmup N  --threads N  --json  --no-memory
+    options: --configs mlp-gan dcgan vae-mlp  --repeats N  --warmup N  --threads N  --json  --save PATH
+             --no-memory  --clock cpu (process time: steadier on a busy machine, with one thread)
              --check (the two libraries compute the same losses)  --profile CONFIG (where minigan's time goes)
 
 The configs (the performance issue's, exactly):
@@ -368,6 +369,7 @@ def parse_args():
                         help="wall time (default), or this process's CPU time: steadier on a busy machine, "
                              "comparable to wall time only with one thread (--threads 1, OPENBLAS_NUM_THREADS=1)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--save", metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     parser.add_argument("--check", action="store_true", help="first check both libraries compute the same losses")
     parser.add_argument("--profile", choices=CONFIGS, help="profile minigan's iterations of one config (cProfile)")
@@ -429,9 +431,13 @@ def main() -> None:
             rows.append(row)
             if not args.json:
                 print_row(row, first=len(rows) == 1, args=args)
+    report = {"machine": machine(args.device, args.threads), "device": args.device, "clock": args.clock,
+              "repeats": args.repeats, "warmup": args.warmup, "date": time.strftime("%Y-%m-%d"), "results": rows}
     if args.json:
-        print(json.dumps({"machine": machine(args.device, args.threads), "device": args.device,
-                          "clock": args.clock, "repeats": args.repeats, "warmup": args.warmup, "results": rows}, indent=2))
+        print(json.dumps(report, indent=2))
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump(report, f, indent=2)
 
 
 def print_row(row: dict, first: bool, args) -> None:
