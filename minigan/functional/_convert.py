@@ -18,7 +18,9 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
         return value
     xp = backend.array_module(like.data)
     if isinstance(value, (int, float, bool, np.number)):
-        return Tensor(xp.asarray(value, dtype=like.dtype))
+        # full(), not asarray(): on the GPU asarray would copy the number from the host and wait for the
+        # GPU to finish all queued work first; full() is a fill queued like any other kernel
+        return Tensor(xp.full((), value, dtype=like.dtype))
     if isinstance(value, (list, tuple)):
         return Tensor(xp.asarray(value, dtype=like.dtype))
     if hasattr(value, "dtype") and value.dtype.kind in "biu":
