@@ -36,16 +36,6 @@ def _softplus_array(x):
     return y
 
 
-class ReLU(Function):
-    saves = ("output",)
-
-    def forward(self, x):
-        return backend.array_module(x).maximum(x, 0)
-
-    def backward(self, gy):
-        return gy * Tensor((self.output.data > 0).astype(gy.dtype))
-
-
 def _leaky_relu_array(x, slope):
     # x for x > 0, slope·x otherwise.  For 0 < slope ≤ 1 that is max(x, slope·x): one branch-free
     # pass, where np.where(x > 0, x, slope·x) branches on every element's sign (several times slower).
@@ -57,10 +47,10 @@ def _leaky_relu_array(x, slope):
 
 
 def _leaky_relu_slopes(x, slope):
-    # d leaky_relu / dx: 1 where x > 0, slope elsewhere.  For 0 < slope ≤ 1, max(1[x > 0], slope)
+    # d leaky_relu / dx: 1 where x > 0, slope elsewhere.  For 0 ≤ slope ≤ 1, max(1[x > 0], slope)
     # gives exactly that without branching (the plain version: np.where(x > 0, 1, slope)).
     xp = backend.array_module(x)
-    if 0 < slope <= 1:
+    if 0 <= slope <= 1:
         d = xp.greater(x, 0, out=xp.empty_like(x))  # 1.0 where x > 0, else 0.0
         return xp.maximum(d, x.dtype.type(slope), out=d)
     return xp.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
@@ -80,7 +70,8 @@ class LeakyReLU(Function):
 class LeakyReLUGrad(Function):
     """gy ↦ gy · leaky_relu′(x) for a fixed x: a diagonal linear map, so its backward is itself.
 
-    (leaky_relu′ is constant on each side of 0, so x itself gets no second-order gradient.)
+    (leaky_relu′ is constant on each side of 0, so x itself gets no second-order gradient.)  With slope 0
+    it is relu's backward.
     """
 
     saves = ()
@@ -95,6 +86,17 @@ class LeakyReLUGrad(Function):
 
     def backward(self, ggx):
         return LeakyReLUGrad(self.x, self.slope)(ggx)
+
+
+class ReLU(Function):
+    saves = ("output",)
+
+    def forward(self, x):
+        return backend.array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        # relu is leaky_relu with slope 0, and output > 0 exactly where x > 0
+        return LeakyReLUGrad(self.output.data, 0.0)(gy)
 
 
 class Sigmoid(Function):

@@ -5,7 +5,7 @@ from minigan import backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import sqrt
-from minigan.functional.reduce import mean, var
+from minigan.functional.reduce import mean, sum, var
 from minigan.functional.shape import reshape, sum_to
 
 
@@ -57,39 +57,47 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p)))
 
 
-class BatchNormalize(Function):
-    """x̂ = (x − μ) / √(σ² + ε), with μ and σ² the mean and population variance of x over ``axes``.
+class BatchNorm(Function):
+    """y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε), μ and σ² the mean and population variance of x over
+    ``axes`` (every axis but the channels'); γ and β hold one number per channel.
 
-    One op where the plain version, ``(x - mean(x)) / sqrt(var(x) + eps)`` in Tensor ops, is about ten:
-    forward and backward each make a few passes over x instead of many.  The batch statistics are
+    One op where the plain version, ``(x - mean(x)) / sqrt(var(x) + eps) * γ + β`` in Tensor ops, is about
+    twelve: forward and backward each make a few passes over x instead of many.  The batch statistics are
     left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running averages.
     """
-
-    saves = ("inputs", "output")
 
     def __init__(self, axes, eps):
         self.axes, self.eps = axes, eps
 
-    def forward(self, x):
+    def forward(self, x, gamma, beta):
         xp = backend.array_module(x)
+        channels = (1, -1) + (1,) * (x.ndim - 2)
         self.batch_mean = x.mean(axis=self.axes, keepdims=True)
         x_hat = xp.subtract(x, self.batch_mean)
         self.batch_var = xp.square(x_hat).mean(axis=self.axes, keepdims=True)
         self.inv_std = 1 / xp.sqrt(self.batch_var + self.eps)
         x_hat *= self.inv_std
-        return x_hat
+        self.x_hat = x_hat
+        y = x_hat * gamma.reshape(channels)
+        y += beta.reshape(channels)
+        return y
 
     def backward(self, gy):
-        # x̂ = (x − μ) s with s = 1/√(σ² + ε), means over the normalised axes:
-        # ∂L/∂x = s (gy − mean(gy) − x̂ mean(gy x̂))
-        x_hat = self.output
+        x, gamma = self.inputs[0], self.inputs[1]
+        axes, count = self.axes, x.size // x.shape[1]
         if is_grad_enabled():
-            # recording this backward (create_graph=True): s must be differentiable in x as well
-            s = (var(self.inputs[0], self.axes, keepdims=True, correction=0) + self.eps) ** -0.5
+            # recording this backward (create_graph=True): s and x̂ must be differentiable in x as well
+            s = (var(x, axes, keepdims=True, correction=0) + self.eps) ** -0.5
+            x_hat = (x - mean(x, axes, keepdims=True)) * s
         else:
-            s = Tensor(self.inv_std)  # a plain backward only needs its value, computed in forward
-        centred = gy - mean(gy, self.axes, keepdims=True)
-        return (centred - x_hat * mean(gy * x_hat, self.axes, keepdims=True)) * s
+            s, x_hat = Tensor(self.inv_std), Tensor(self.x_hat)  # a plain backward only needs their values
+        # ∂L/∂β = Σ gy,  ∂L/∂γ = Σ gy x̂   (sums over the normalised axes)
+        g_beta = sum(gy, axes, keepdims=True)
+        g_gamma = sum(gy * x_hat, axes, keepdims=True)
+        # ∂L/∂x = γ s (gy − mean(gy) − x̂ mean(gy x̂)), with s = 1/√(σ² + ε)
+        scale = reshape(gamma, g_beta.shape) * s
+        g_x = (gy - (g_beta * (1.0 / count) + x_hat * (g_gamma * (1.0 / count)))) * scale
+        return g_x, reshape(g_gamma, gamma.shape), reshape(g_beta, gamma.shape)
 
 
 def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
@@ -109,24 +117,25 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias
         count = x.size // x.shape[1]
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
-        # x̂ = (x − μ) / √(σ² + ε) with this batch's μ and σ²
-        normalize = BatchNormalize(axes, eps)
-        x_hat = normalize(x)
+        xp = backend.array_module(x.data)
+        gamma = weight if weight is not None else Tensor(xp.ones(x.shape[1], dtype=x.dtype))
+        beta = bias if bias is not None else Tensor(xp.zeros(x.shape[1], dtype=x.dtype))
+        # y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε), this batch's μ and σ²
+        normalize = BatchNorm(axes, eps)
+        y = normalize(x, gamma, beta)
         m = x.dtype.type(momentum)
         if running_mean is not None:
             running_mean.data = (1 - m) * running_mean.data + m * normalize.batch_mean.reshape(-1)
         if running_var is not None:
             unbiased = normalize.batch_var.reshape(-1) * x.dtype.type(count / (count - 1))
             running_var.data = (1 - m) * running_var.data + m * unbiased
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
-        mu = Tensor(running_mean.data.reshape(stat_shape))
-        sigma2 = Tensor(running_var.data.reshape(stat_shape))
-        # x̂ = (x − μ) / √(σ² + ε) with the running μ and σ²
-        x_hat = (x - mu) / sqrt(sigma2 + eps)
-    # y = γ x̂ + β
-    y = x_hat
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+    mu = Tensor(running_mean.data.reshape(stat_shape))
+    sigma2 = Tensor(running_var.data.reshape(stat_shape))
+    # x̂ = (x − μ) / √(σ² + ε) with the running μ and σ²;  y = γ x̂ + β
+    y = (x - mu) / sqrt(sigma2 + eps)
     if weight is not None:
         y = y * reshape(weight, stat_shape)
     if bias is not None:
