@@ -238,7 +238,7 @@ def measure(runs: dict, repeats: int, warmup: int) -> dict:
             times[name].append(1e3 * runs[name]())
     result = {}
     for name, ts in times.items():
-        q1, q2, q3 = statistics.quantiles(ts, n=4) if len(ts) > 1 else (ts[0],) * 3
+        q1, _, q3 = statistics.quantiles(ts, n=4) if len(ts) > 1 else (ts[0],) * 3
         result[name] = {"median_ms": statistics.median(ts), "p25_ms": q1, "p75_ms": q3}
     return result
 
@@ -401,7 +401,8 @@ def main() -> None:
     if args.compare == "torch" and args.device == "gpu" and not torch.cuda.is_available():
         sys.exit("bench_train_step: --compare torch on the GPU needs a CUDA build of PyTorch that sees the GPU")
     if args.profile:
-        profile(args.profile, args.device, args.repeats, time.process_time if args.clock == "cpu" else time.perf_counter)
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        profile(args.profile, args.device, args.repeats, clock)
         return
 
     sides = [minigan_side(args.device)] + ([torch_side(args.device)] if args.compare == "torch" else [])
@@ -446,8 +447,8 @@ def print_row(row: dict, first: bool, args) -> None:
         where = info.get("gpu", f"{info['cpu']}, {info['cores']} cores")
         print(f"{where}; NumPy {info['numpy']} ({info['blas']}, threads {info['blas_threads']})"
               + (f"; PyTorch {info['torch']} ({args.threads} threads)" if args.compare else ""))
-        print(f"median ms ({args.clock} clock) per training iteration of {args.repeats} timed after {args.warmup} warm-up "
-              f"[quartiles]; peak MiB over the built model")
+        print(f"median ms ({args.clock} clock) per training iteration of {args.repeats} timed after "
+              f"{args.warmup} warm-up [quartiles]; peak MiB over the built model")
         header = f"{'config':9}{'batch':>6}{'minigan ms':>26}{'MiB':>7}"
         if args.compare:
             header += f"{'torch ms':>26}{'MiB':>7}{'ratio':>7}"

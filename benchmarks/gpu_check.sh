@@ -69,7 +69,8 @@ if ! MACHINE=$("$PYTHON" -c "$PREFLIGHT" 2>&1); then
     exit 2
 fi
 COMPARE=""
-if "$PYTHON" -c "import torch, sys; sys.exit(0 if '$DEVICE' == 'cpu' or torch.cuda.is_available() else 1)" 2>/dev/null; then
+TORCH_CHECK="import torch, sys; sys.exit(0 if '$DEVICE' == 'cpu' or torch.cuda.is_available() else 1)"
+if "$PYTHON" -c "$TORCH_CHECK" 2>/dev/null; then
     COMPARE="--compare torch --check"
 fi
 
