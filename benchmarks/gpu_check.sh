@@ -33,7 +33,6 @@ fi
 PYTHON=${PYTHON:-python3}
 OUT=${OUT:-out/gpu_check}
 BUDGET=${BUDGET:-480}
-mkdir -p "$OUT"
 
 # ---------------------------------------------------------------- prerequisites
 if [ "$DEVICE" = gpu ]; then
@@ -115,6 +114,7 @@ if [ "$DRY_RUN" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- running, within the budget
+mkdir -p "$OUT"
 remaining() { echo $((BUDGET - SECONDS)); }
 
 run_step() {  # name, cap in seconds, command...; writes $OUT/<name>.log and $OUT/<name>.status
