@@ -210,6 +210,8 @@ CASES = [
     Case("relu", F.relu, lambda x: np.maximum(x, 0), ((Z, (3, 4)),)),
     Case("leaky_relu 0.2", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), ((Z, (3, 4)),)),
     Case("leaky_relu default", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), ((Z, (3, 4)),)),
+    Case("leaky_relu 1.5", lambda x: F.leaky_relu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * x), ((Z, (3, 4)),)),
+    Case("leaky_relu -0.3", lambda x: F.leaky_relu(x, -0.3), lambda x: np.where(x > 0, x, -0.3 * x), ((Z, (3, 4)),)),
     Case("sigmoid", F.sigmoid, np_sigmoid, ((N, (3, 4)),)),
     Case("sigmoid 0-d", lambda x: x.sigmoid(), np_sigmoid, ((N, ()),)),
     Case("log_sigmoid", lambda x: F.log_sigmoid(4 * x), lambda x: np.log(np_sigmoid(4 * x)), ((N, (3, 4)),)),
