@@ -200,7 +200,7 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------ gradients
-    def backward(self, grad=None, retain_graph: bool = True, create_graph: bool = False) -> None:
+    def backward(self, grad=None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
 
         ``grad`` defaults to ones (so ``loss.backward()`` for a scalar loss).  The graph is kept, so
