@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
+from minigan import optim
 from minigan.cli import example_parser, save_json, save_samples, setup_run
 from minigan.data.toy import Gaussian1D
 from minigan.metrics import gaussian_kde, ks_statistic
@@ -29,17 +29,10 @@ from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import train_gan
 from minigan.train.discriminator_generation import train_discriminator
 from minigan.train.objectives import Lecture
+from toy_1d_gan import make_networks  # the same G and D as the 1-D toy (this script's folder is on sys.path)
 
 RUNS = {"log D": "maximise log D(G(z)) (lecture, practice)", "minimax": "minimise log(1 − D(G(z))) (theory)"}
 COLOURS = {"log D": "tab:blue", "minimax": "tab:orange"}
-
-
-def make_networks(z_dim: int, hidden: int):
-    G = nn.Sequential(nn.Linear(z_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    D = nn.Sequential(nn.Linear(1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    return G, D
 
 
 def make_optimizer(model, args):
