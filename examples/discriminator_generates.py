@@ -73,9 +73,10 @@ def figure_1d(snapshots, positives, grid, path) -> None:
 
 def figure_2d(snapshots, positives, box, path) -> None:
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(snapshots), figsize=(2.9 * len(snapshots), 3))
+    fig, axes = plt.subplots(1, len(snapshots), figsize=(2.2 * len(snapshots), 2.4))
     for ax, snap in zip(np.atleast_1d(axes), snapshots):
-        ax.imshow(snap["D"], origin="lower", extent=(-box, box, -box, box), cmap="viridis", vmin=0, vmax=1)
+        ax.imshow(snap["D"], origin="lower", extent=(-box, box, -box, box), cmap="viridis", vmin=0, vmax=1,
+                  interpolation="nearest")
         ax.scatter(*positives[:300].T, s=2, color="white", linewidths=0, label="positives")
         ax.scatter(*snap["x_tilde"][:300].T, s=3, color="red", linewidths=0, label="x̃ = arg max D")
         ax.set_title(f"round {snap['round'] + 1}", fontsize=9)
@@ -96,6 +97,8 @@ def main():
                         help="1-D: each x̃ is the arg max of D over k random grid points (default: %(default)s)")
     parser.add_argument("--ascent-steps", type=int, default=30, help="2-D: gradient-ascent steps (default: %(default)s)")
     parser.add_argument("--ascent-lr", type=float, default=0.02, help="2-D: gradient-ascent step η (default: %(default)s)")
+    parser.add_argument("--replace", action="store_true",
+                        help="each round's negatives replace the earlier ones (keep=False) instead of joining them")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of D (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate for D (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -141,7 +144,7 @@ def main():
 
     rounds_ks = []
     history = discriminator_generation(D, opt, positives, start_negatives, generate, args.rounds, args.steps,
-                                       callback=callback, progress=not args.no_progress)
+                                       keep=not args.replace, callback=callback, progress=not args.no_progress)
     negatives, x_tilde = history["negatives"].numpy(), history["x_tilde"].numpy()
     metrics = {"V_per_round": history["V"], "seconds": time.perf_counter() - start, "settings": vars(args)}
     if args.dim == 1:
