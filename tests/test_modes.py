@@ -26,6 +26,13 @@ def test_grid_has_25_modes_on_minus4_to_4_squared():
     assert {tuple(m) for m in data.modes} == {(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
 
 
+def test_overall_std_is_the_pooled_standard_deviation_of_the_samples():
+    for data in (ring(), grid()):
+        x = np.asarray(data.sample(20000).numpy(), dtype=np.float64)
+        assert np.sqrt(x.var(axis=0).mean()) == pytest.approx(data.overall_std, rel=0.02)
+    assert grid().overall_std == pytest.approx(math.sqrt(8 + 0.05**2))
+
+
 def test_mixture_rejects_bad_modes_and_std():
     with pytest.raises(ValueError, match=r"\(K, 2\).*\(3,\)"):
         GaussianMixture2D(np.zeros(3), 0.1)

@@ -37,6 +37,11 @@ class GaussianMixture2D:
         modes.setflags(write=False)
         object.__setattr__(self, "modes", modes)
 
+    @property
+    def overall_std(self) -> float:
+        """The mixture's standard deviation per coordinate (pooled over x and y): √(Var of the μₖ + σ²)."""
+        return float(np.sqrt(self.modes.var(axis=0).mean() + self.std**2))
+
     def sample(self, m: int) -> Tensor:
         """m samples as an (m, 2) tensor on the current device: pick a mode uniformly, add σ·noise."""
         dtype = get_default_dtype()

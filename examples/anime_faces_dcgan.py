@@ -1,0 +1,235 @@
+"""Anime face generation (lecture section 4) with a DCGAN, and the latent traversal of section 1.
+
+G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
+--size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
+Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
+output, Adam(2e-4, β₁ = 0.5)).  They are trained with the loop of minigan/train/gan.py on toy anime faces
+drawn by ``minigan.data.make_faces`` (no download), or on the images of a folder (--data).  In --out:
+
+    samples_step00100.png ...  the same 64 z's drawn by G after 100, 1000, 2000, 5000, ... updates (as far as
+                               the run goes), the lecture's "noise, then colour, then faces"
+    samples_final.png          and at the end of training
+    traversal.png              section 1: fix z, sweep one coordinate z_j from −3 to 3, one row per j; the rows
+                               are the coordinates that change an attribute most, as the attribute
+                               classifier of minigan/metrics/classifier.py measures it (named under each face)
+    history.png                Ṽ of D, mean D(x) and mean D(G(z)) over training
+    samples.npy                --samples generated faces, N×3×H×W in [−1, 1]
+    metrics.json               per attribute, the total-variation distance between how often generated and
+                               real faces show each value; the Fréchet distance of the classifier's features;
+                               how much each coordinate of z changes each attribute
+
+    python examples/anime_faces_dcgan.py                          # the default run (see docs/results.md)
+    python examples/anime_faces_dcgan.py --data ~/faces --size 64 --steps 20000 --device gpu
+"""
+import math
+import time
+
+import numpy as np
+
+import minigan as mg
+from minigan import nn, optim
+from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
+from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics, in_batches
+from minigan.plot import image_grid, pyplot, save, save_image_grid
+from minigan.train import train_gan
+
+LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows faces at
+REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
+SWEEP = 9  # faces per traversal row
+
+
+# ---------------------------------------------------------------- the networks
+def make_generator(z_dim: int, channels: int, size: int) -> nn.Module:
+    """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
+    channels, up to size × size × 3."""
+    doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
+    widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
+    layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
+              nn.BatchNorm2d(widths[0]), nn.ReLU()]
+    for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
+
+
+def make_discriminator(channels: int, size: int) -> nn.Module:
+    """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
+    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN)."""
+    doublings = int(math.log2(size // 4))
+    widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
+    layers = [nn.Conv2d(3, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
+    for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN's initialisation: convolution weights ~ N(0, 0.02²), BatchNorm scales ~ N(1, 0.02²), shifts 0."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+
+
+def generate(G, z) -> np.ndarray:
+    """G(z) in evaluation mode (BatchNorm with its running statistics), as a NumPy array."""
+    G.eval()
+    try:
+        return in_batches(G, z)
+    finally:
+        G.train()
+
+
+# ---------------------------------------------------------------- section 1: one coordinate, one attribute
+def traversal_strength(G, classifier, z_dim: int, bases: int) -> tuple[np.ndarray, np.ndarray]:
+    """How much each coordinate of z changes each attribute, and the z's it was measured from.
+
+    For each base z and each coordinate j, G draws z with z_j = −REACH and with z_j = +REACH; the change of
+    an attribute is the total-variation distance between the classifier's p(value | face) for the two.
+    Returns change[base, j, attribute] (in FACE_ATTRIBUTES order) and the base z's.
+    """
+    z = mg.randn(bases, z_dim).numpy()
+    ends = np.repeat(z[:, None, None, :], z_dim, axis=1).repeat(2, axis=2)  # base, j, end, coordinate
+    j = np.arange(z_dim)
+    ends[:, j, 0, j], ends[:, j, 1, j] = -REACH, REACH
+    p = attribute_probabilities(classifier, generate(G, mg.tensor(ends.reshape(-1, z_dim))))
+    change = np.stack([0.5 * np.abs(np.diff(p[name].reshape(bases, z_dim, 2, -1), axis=2)).sum(axis=(2, 3))
+                       for name in FACE_ATTRIBUTES], axis=-1)
+    return change, z
+
+
+def traversal_figure(G, classifier, change, z, rows: int, path) -> list:
+    """The rows of the coordinates j whose largest mean attribute change is greatest; returns what they show."""
+    names = list(FACE_ATTRIBUTES)
+    mean_change = change.mean(axis=0)  # j, attribute
+    dims = np.argsort(-mean_change.max(axis=1))[:rows]
+    sweep = np.linspace(-REACH, REACH, SWEEP)
+    shown, images = [], []
+    for j in dims:
+        a = int(mean_change[j].argmax())
+        base = int(change[:, j, a].argmax())  # the z on which this coordinate changes the attribute most
+        zs = np.repeat(z[base][None], SWEEP, axis=0)
+        zs[:, j] = sweep
+        row = generate(G, mg.tensor(zs))
+        predicted = attribute_probabilities(classifier, row)[names[a]].argmax(axis=1)
+        images.append(row)
+        shown.append({"dimension": int(j), "attribute": names[a], "mean_change": float(mean_change[j, a]),
+                      "row_change": float(change[base, j, a]), "base": base,
+                      "predicted_along_row": [FACE_ATTRIBUTES[names[a]][v] for v in predicted]})
+    plt = pyplot()
+    fig, axes = plt.subplots(len(dims), SWEEP, figsize=(SWEEP * 0.9, len(dims) * 1.15), squeeze=False)
+    for r, (row, info) in enumerate(zip(images, shown)):
+        for c in range(SWEEP):
+            ax = axes[r, c]
+            ax.imshow(image_grid(row[c:c + 1], pad=0), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel(info["predicted_along_row"][c], fontsize=6, labelpad=1)
+            if r == 0:
+                ax.set_title(f"{sweep[c]:+.1f}", fontsize=7)
+        axes[r, 0].set_ylabel(f"z[{info['dimension']}]\n{info['attribute']}\nΔ {info['mean_change']:.2f}",
+                              fontsize=7)
+    fig.suptitle("fix z, sweep one coordinate; under each face, what the attribute classifier reads", fontsize=8)
+    save(fig, path)
+    return shown
+
+
+def history_figure(history, path) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    window = max(1, len(history["V_D"]) // 200)  # a running mean, so that the trend shows through the noise
+    for key, label in (("V_D", "Ṽ (D)"), ("D_x", "mean D(x)"), ("D_G_z", "mean D(G(z))")):
+        ax.plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, linewidth=0.8)
+    ax.axhline(-2 * math.log(2), color="gray", linestyle=":", label="−2 log 2")
+    ax.set_xlabel("update")
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+# ---------------------------------------------------------------- the run
+def load_data(args) -> tuple[np.ndarray, np.ndarray]:
+    """Training images and a separate set of real images for the metrics, N×3×size×size in [−1, 1]."""
+    if args.data is None:
+        train, _ = make_faces(args.faces, size=args.size, seed=args.seed)
+        reference, _ = make_faces(args.samples, size=args.size, seed=args.seed + 1)
+        return train, reference
+    images = ImageFolder(args.data, size=args.size).images
+    if len(images) < args.batch:
+        raise SystemExit(f"--data {args.data}: {len(images)} readable images, fewer than --batch {args.batch}")
+    # a folder has no second set: the metrics compare with (up to --samples of) the training images
+    return images, images[:args.samples]
+
+
+def main(argv=None) -> dict:
+    parser = example_parser(__doc__, out="out/anime_faces_dcgan")
+    parser.add_argument("--data", help="a folder of face images (PNG/JPEG) instead of the toy faces")
+    parser.add_argument("--size", type=int, choices=[32, 64], default=32, help="image side (default: %(default)s)")
+    parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate η (default: %(default)s)")
+    parser.add_argument("--z-dim", type=int, default=32, help="dimension of the noise z (default: %(default)s)")
+    parser.add_argument("--channels", type=int, default=16,
+                        help="channels of G's last and D's first layer; they double per layer (default: %(default)s)")
+    parser.add_argument("--samples", type=int, default=2000,
+                        help="faces generated for samples.npy and the metrics (default: %(default)s)")
+    parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
+    parser.add_argument("--traversal-bases", type=int, default=32,
+                        help="z's the change of each coordinate is averaged over (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    out = setup_run(args)
+    start, cpu_start = time.perf_counter(), time.process_time()
+
+    x_train, reference = load_data(args)
+    G, D = make_generator(args.z_dim, args.channels, args.size), make_discriminator(args.channels, args.size)
+    dcgan_init(G)
+    dcgan_init(D)
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    z_shown = mg.randn(64, args.z_dim)  # the same z's in every grid, so the grids show G changing
+    shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
+
+    def callback(step, history):
+        if step + 1 in shown_at:
+            save_image_grid(generate(G, z_shown), out / f"samples_step{step + 1:05d}.png", nrow=8,
+                            title=f"after {step + 1} updates")
+
+    history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
+                        steps=args.steps, m=args.batch, callback=callback, progress=not args.no_progress)
+    train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+
+    classifier = face_classifier()
+    samples = generate(G, mg.randn(args.samples, args.z_dim))
+    save_image_grid(generate(G, z_shown), out / "samples_final.png", nrow=8, title=f"after {args.steps} updates")
+    change, z = traversal_strength(G, classifier, args.z_dim, args.traversal_bases)
+    shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
+    history_figure(history, out / "history.png")
+    save_samples(samples, out / "samples.npy")
+    metrics = {
+        **face_metrics(samples, reference, classifier),
+        "traversal": shown,
+        # mean over the base z's of the change of each attribute, per coordinate of z
+        "traversal_change": {name: change.mean(axis=0)[:, a].tolist() for a, name in enumerate(FACE_ATTRIBUTES)},
+        "train_seconds": train_seconds,
+        "train_cpu_seconds": train_cpu,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu_start,
+        "settings": vars(args),
+    }
+    save_json(metrics, out / "metrics.json")
+    print("attribute TV distance, generated vs real: "
+          + ", ".join(f"{name} {tv:.3f}" for name, tv in metrics["attribute_tv"].items()))
+    print(f"Fréchet distance of the classifier's features: {metrics['frechet_distance']:.2f}")
+    best = shown[0]
+    print(f"traversal: z[{best['dimension']}] changes {best['attribute']} most (mean change {best['mean_change']:.2f}): "
+          + " → ".join(best["predicted_along_row"]))
+    print(f"training took {train_seconds:.0f} s ({train_cpu:.0f} s of CPU time); "
+          f"figures, samples.npy and metrics.json in {out}/")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The lecture's GAN (sections 2 and 3) on MNIST: an MLP generator against an MLP discriminator.
+
+G turns a noise vector z ~ N(0, I) into a 28×28 digit (784 numbers in [−1, 1], tanh output); D turns a
+digit into one logit (D(x) = σ(logit), "how real").  Both are trained on the bundled MNIST train split
+(4,000 digits) with the loop of minigan/train/gan.py, step for step the lecture's algorithm.  In --out:
+
+    samples_step00100.png ...  the same 100 z's drawn by G after 100, 1000, 2000, 5000, ... updates
+    samples_final.png          and at the end of training
+    history.png                Ṽ of D, mean D(x) on real digits and mean D(G(z)) over training
+    samples.npy                --samples generated digits, N×784 in [−1, 1]
+    metrics.json               judged by the classifier of minigan/metrics/classifier.py: the classifier
+                               score (the Inception score's formula) beside that of real test digits,
+                               which digits appear and how evenly (KL of their histogram from uniform),
+                               and the Fréchet distance of its features to the real test digits
+
+    python examples/mnist_gan.py                         # the default run (see docs/results.md)
+    python examples/mnist_gan.py --steps 2000 --out out/quick
+    python examples/mnist_gan.py --device gpu
+"""
+import math
+import time
+
+import numpy as np
+
+import minigan as mg
+from minigan import nn, optim
+from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.data import load_mnist, sample_batch, scale_images
+from minigan.metrics.classifier import digit_metrics, in_batches
+from minigan.plot import pyplot, save, save_image_grid
+from minigan.train import train_gan
+
+LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows results at
+
+
+def make_generator(z_dim: int, hidden: int) -> nn.Module:
+    """G: z ↦ x, widening layers with BatchNorm (it keeps every layer's outputs on a common scale while D's
+    feedback changes), tanh at the end so that x lies in [−1, 1] like the scaled real digits."""
+    sizes = [z_dim, hidden // 4, hidden // 2, hidden]
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if i > 0 else []) + [nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Linear(hidden, 784), nn.Tanh())
+
+
+def make_discriminator(hidden: int, dropout: float) -> nn.Module:
+    """D: x ↦ logit.  Dropout keeps D from memorising the 4,000 training digits, which would leave G with
+    no useful gradient."""
+    return nn.Sequential(nn.Linear(784, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+                         nn.Linear(hidden, hidden // 2), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+                         nn.Linear(hidden // 2, 1))
+
+
+def generate(G, z) -> np.ndarray:
+    """G(z) in evaluation mode (BatchNorm with its running statistics), as a NumPy array."""
+    G.eval()
+    try:
+        return in_batches(G, z)
+    finally:
+        G.train()
+
+
+def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
+    """For each row of x, the Euclidean distance to the closest row of the database."""
+    # ‖x − d‖² = ‖x‖² − 2 x·d + ‖d‖², for all pairs at once
+    squared = (x * x).sum(1)[:, None] - 2 * x @ database.T + (database * database).sum(1)[None, :]
+    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+
+
+def history_figure(history, path) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    window = max(1, len(history["V_D"]) // 200)  # a running mean, so that the trend shows through the noise
+    for key, label in (("V_D", "Ṽ (D)"), ("D_x", "mean D(x)"), ("D_G_z", "mean D(G(z))")):
+        ax.plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, linewidth=0.8)
+    ax.axhline(-2 * math.log(2), color="gray", linestyle=":", label="−2 log 2")
+    ax.set_xlabel("update")
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+def main(argv=None) -> dict:
+    parser = example_parser(__doc__, out="out/mnist_gan")
+    parser.add_argument("--steps", type=int, default=10_000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate η (default: %(default)s)")
+    parser.add_argument("--z-dim", type=int, default=64, help="dimension of the noise z (default: %(default)s)")
+    parser.add_argument("--hidden", type=int, default=512, help="widest hidden layer of G and D (default: %(default)s)")
+    parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D (default: %(default)s)")
+    parser.add_argument("--samples", type=int, default=10_000,
+                        help="digits generated for samples.npy and the metrics (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    out = setup_run(args)
+    start, cpu_start = time.perf_counter(), time.process_time()
+
+    digits = load_mnist()
+    x_train = scale_images(digits.train_images, flatten=True)  # 4,000 × 784 in [−1, 1]
+    G, D = make_generator(args.z_dim, args.hidden), make_discriminator(args.hidden, args.dropout)
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    # Constant η for the first half, then a linear decay to 0: the iterates of a GAN circle around the
+    # equilibrium, and shrinking steps let them settle near it.
+    schedule = lambda step: min(1.0, 2.0 * (1.0 - step / args.steps))  # noqa: E731
+    z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing
+    shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
+
+    def callback(step, history):
+        if step + 1 in shown_at:
+            save_image_grid(generate(G, z_shown), out / f"samples_step{step + 1:05d}.png", nrow=10,
+                            title=f"after {step + 1} updates")
+
+    history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
+                        steps=args.steps, m=args.batch, lr_schedule=schedule, callback=callback,
+                        progress=not args.no_progress)
+    train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+
+    samples = generate(G, mg.randn(args.samples, args.z_dim))
+    save_image_grid(generate(G, z_shown), out / "samples_final.png", nrow=10, title=f"after {args.steps} updates")
+    history_figure(history, out / "history.png")
+    save_samples(samples, out / "samples.npy")
+    # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest
+    # training digit as a new real (test) digit is, unless G copies the training set.
+    test = scale_images(digits.test_images, flatten=True)
+    metrics = {
+        **digit_metrics(samples, reference=test),
+        "median_distance_to_nearest_training_digit": {
+            "generated": float(np.median(nearest_distances(samples[:1000], x_train))),
+            "real_test": float(np.median(nearest_distances(test, x_train))),
+        },
+        "train_seconds": train_seconds,
+        "train_cpu_seconds": train_cpu,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu_start,
+        "settings": vars(args),
+    }
+    save_json(metrics, out / "metrics.json")
+    print(f"classifier score {metrics['classifier_score']:.3f} (real test digits: {metrics['classifier_score_real']:.3f}, "
+          f"ratio {metrics['classifier_score'] / metrics['classifier_score_real']:.3f})")
+    print(f"digits generated: {metrics['classes_generated']} of 10, histogram "
+          + " ".join(f"{share:.3f}" for share in metrics["class_histogram"])
+          + f", KL from uniform {metrics['class_kl_from_uniform']:.4f}")
+    print(f"Fréchet distance to test digits: {metrics['frechet_distance']:.2f}")
+    print(f"training took {train_seconds:.0f} s ({train_cpu:.0f} s of CPU time); "
+          f"figures, samples.npy and metrics.json in {out}/")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The image examples run end to end with tiny settings and write every file they promise."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import minigan as mg
+from minigan.data import FACE_ATTRIBUTES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def example(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def restore_device():
+    """The examples set the device and the seed; leave the next test the CPU it expects."""
+    previous = mg.get_device()
+    yield
+    mg.set_device(previous)
+
+
+@pytest.mark.parametrize("name", ["mnist_gan", "anime_faces_dcgan"])
+def test_help_lists_the_common_options(name, capsys):
+    with pytest.raises(SystemExit) as stop:
+        example(name).main(["--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--device", "--seed", "--out", "--steps"):
+        assert option in text
+
+
+def written_json(path: Path) -> dict:
+    return json.loads((path / "metrics.json").read_text())
+
+
+def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
+    metrics = example("mnist_gan").main(["--device", device, "--out", str(tmp_path), "--steps", "101", "--batch", "16",
+                                         "--hidden", "32", "--z-dim", "8", "--samples", "50", "--no-progress"])
+    for name in ("samples_step00100.png", "samples_final.png", "history.png", "samples.npy", "metrics.json"):
+        assert (tmp_path / name).is_file(), name
+    samples = np.load(tmp_path / "samples.npy")
+    assert samples.shape == (50, 784) and samples.dtype == np.float32
+    assert samples.min() >= -1 and samples.max() <= 1
+    saved = written_json(tmp_path)
+    assert saved["classifier_score"] == pytest.approx(metrics["classifier_score"])
+    assert 1 <= saved["classifier_score"] <= 10 and 9 < saved["classifier_score_real"] <= 10
+    assert 0 <= saved["classes_generated"] <= 10 and len(saved["class_histogram"]) == 10
+    assert saved["train_cpu_seconds"] > 0 and saved["settings"]["steps"] == 101
+
+
+def test_anime_faces_dcgan_writes_grids_traversal_samples_and_metrics(tmp_path):
+    metrics = example("anime_faces_dcgan").main([
+        "--out", str(tmp_path), "--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20",
+        "--channels", "4", "--z-dim", "4", "--traversal-rows", "2", "--traversal-bases", "3", "--no-progress"])
+    for name in ("samples_final.png", "traversal.png", "history.png", "samples.npy", "metrics.json"):
+        assert (tmp_path / name).is_file(), name
+    samples = np.load(tmp_path / "samples.npy")
+    assert samples.shape == (20, 3, 32, 32) and samples.min() >= -1 and samples.max() <= 1
+    saved = written_json(tmp_path)
+    assert set(saved["attribute_tv"]) == set(FACE_ATTRIBUTES)
+    assert saved["max_attribute_tv"] == pytest.approx(max(metrics["attribute_tv"].values()))
+    assert len(saved["traversal"]) == 2
+    row = saved["traversal"][0]
+    assert 0 <= row["dimension"] < 4 and row["attribute"] in FACE_ATTRIBUTES
+    assert len(row["predicted_along_row"]) == 9
+    # the rows are the coordinates with the largest change, in decreasing order
+    assert row["mean_change"] == pytest.approx(max(max(v) for v in saved["traversal_change"].values()))
+    assert saved["traversal"][0]["mean_change"] >= saved["traversal"][1]["mean_change"]
+
+
+def test_anime_faces_dcgan_trains_on_a_folder_of_images(tmp_path):
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray(rng.integers(0, 256, size=(40, 40, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    out = tmp_path / "out"
+    example("anime_faces_dcgan").main([
+        "--data", str(folder), "--out", str(out), "--steps", "2", "--batch", "8", "--samples", "10",
+        "--channels", "4", "--z-dim", "4", "--traversal-rows", "1", "--traversal-bases", "2", "--no-progress"])
+    assert np.load(out / "samples.npy").shape == (10, 3, 32, 32)
+    assert written_json(out)["reference_samples"] == 10
