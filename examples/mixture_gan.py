@@ -24,7 +24,7 @@ from minigan.plot import pyplot, save
 from minigan.train import PacDiscriminator, train_gan
 from minigan.train.objectives import OBJECTIVES
 
-# per data set, the default settings (their measured results are in docs/results.md when recorded); any of them can be overridden
+# per data set, the default settings; any of them can be overridden on the command line
 DEFAULTS = {
     "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
     "grid": dict(loss="gan", pack=3, steps=30000, batch=510, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
