@@ -92,11 +92,14 @@ def main():
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian", help="1-D positives")
     parser.add_argument("--rounds", type=int, default=20, help="rounds of the algorithm (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=150, help="updates of D per round (default: %(default)s)")
-    parser.add_argument("--negatives", type=int, default=500, help="negatives generated per round (default: %(default)s)")
+    parser.add_argument("--negatives", type=int, default=500,
+                        help="negatives generated per round (default: %(default)s)")
     parser.add_argument("--k", type=int, default=5,
                         help="1-D: each x̃ is the arg max of D over k random grid points (default: %(default)s)")
-    parser.add_argument("--ascent-steps", type=int, default=30, help="2-D: gradient-ascent steps (default: %(default)s)")
-    parser.add_argument("--ascent-lr", type=float, default=0.02, help="2-D: gradient-ascent step η (default: %(default)s)")
+    parser.add_argument("--ascent-steps", type=int, default=30,
+                        help="2-D: gradient-ascent steps (default: %(default)s)")
+    parser.add_argument("--ascent-lr", type=float, default=0.02,
+                        help="2-D: gradient-ascent step η (default: %(default)s)")
     parser.add_argument("--replace", action="store_true",
                         help="each round's negatives replace the earlier ones (keep=False) instead of joining them")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of D (default: %(default)s)")
@@ -165,7 +168,8 @@ def main():
         if key in metrics:
             print(f"{key:>28}: {metrics[key]:.4f}")
     if args.dim == 2:
-        print(f"{'negatives near the modes':>28}: {modes['modes']}/8 modes, {100 * modes['high_quality']:.1f}% within 3σ")
+        print(f"{'negatives near the modes':>28}: {modes['modes']}/8 modes, "
+              f"{100 * modes['high_quality']:.1f}% within 3σ")
     print(f"figures, samples.npy (the final negatives) and metrics.json in {out}/")
 
 

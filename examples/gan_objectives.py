@@ -112,7 +112,8 @@ def main():
     parser = example_parser(__doc__, out="out/gan_objectives")
     parser.add_argument("--steps", type=int, default=2000, help="training iterations per run (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=0.05, help="learning rate η (default: %(default)s; 1e-3 suits Adam)")
+    parser.add_argument("--lr", type=float, default=0.05,
+                        help="learning rate η (default: %(default)s; 1e-3 suits Adam)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
@@ -120,7 +121,8 @@ def main():
     parser.add_argument("--d-head-start", type=int, default=300,
                         help="updates of D against the initial G before training, so that D rejects G's samples "
                              "at the start, as in the lecture's argument (default: %(default)s)")
-    parser.add_argument("--eval-every", type=int, default=50, help="updates between KS evaluations (default: %(default)s)")
+    parser.add_argument("--eval-every", type=int, default=50,
+                        help="updates between KS evaluations (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args()
     out = setup_run(args)
@@ -161,13 +163,14 @@ def main():
     save_json(metrics, out / "metrics.json")
     for name in RUNS:
         m, early = metrics[name], min(20, args.steps)
-        ks = ", ".join(f"{step}: {ks:.3f}" for step, ks in list(m["ks_by_update"].items())[:: max(1, len(m["ks_by_update"]) // 6)])
+        every = max(1, len(m["ks_by_update"]) // 6)
+        ks = ", ".join(f"{step}: {ks:.3f}" for step, ks in list(m["ks_by_update"].items())[::every])
         print(f"{name:>8}: ‖∇θg‖ at update 1 {m['G_gradient_norm_first_update']:.4f}, median over the first {early} "
               f"{m[f'median_G_gradient_norm_first_{early}_updates']:.4f}, "
               f"D(G(z)) ≥ 0.1 from update {m['first_update_with_D_G_z_above_0.1']}")
         print(f"{'':>8}  KS by update {{{ks}}}, final KS {m['final_ks']:.3f}; V(G, D*) {m['V_optimal_D']:+.4f} "
               f"vs −2log2 + 2JSD {m['minus_2log2_plus_2JSD']:+.4f}")
-    print(f"{metrics['seconds']:.0f} s; figures, samples.npy (log D run), samples_minimax.npy and metrics.json in {out}/")
+    print(f"{metrics['seconds']:.0f} s; figures, samples.npy (log D run), samples_minimax.npy, metrics.json in {out}/")
 
 
 if __name__ == "__main__":

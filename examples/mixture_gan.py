@@ -27,7 +27,7 @@ from minigan.train.objectives import OBJECTIVES
 # per data set, the default settings; any of them can be overridden on the command line
 DEFAULTS = {
     "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
-    "grid": dict(loss="gan", pack=3, steps=30000, batch=510, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
+    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
 }
 # Adam's β₁, β₂: the GAN papers' (0.5, 0.999); WGAN-GP's paper uses (0, 0.9)
 BETAS = {"wgan-gp": (0.0, 0.9)}

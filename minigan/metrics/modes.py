@@ -29,7 +29,8 @@ def nearest_mode(samples, modes) -> tuple[np.ndarray, np.ndarray]:
     modes = np.asarray(modes, dtype=np.float64)
     if samples.ndim != 2 or modes.ndim != 2 or samples.shape[1] != modes.shape[1]:
         raise ValueError(
-            f"nearest_mode: samples must be (N, d) and modes (K, d) with the same d, got {samples.shape} and {modes.shape}"
+            "nearest_mode: samples must be (N, d) and modes (K, d) with the same d, "
+            f"got {samples.shape} and {modes.shape}"
         )
     if not np.all(np.isfinite(samples)):
         raise ValueError("nearest_mode: samples contain NaN or Inf")

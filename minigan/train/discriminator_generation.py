@@ -63,7 +63,9 @@ def argmax_by_enumeration(D, candidates: Tensor, n: int, k: int) -> Tensor:
     With k = N every negative is the grid's arg max; smaller k spreads them over where D is high.
     """
     if not 1 <= k <= len(candidates.data):
-        raise ValueError(f"argmax_by_enumeration: k must be between 1 and the {len(candidates.data)} candidates, got {k}")
+        raise ValueError(
+            f"argmax_by_enumeration: k must be between 1 and the {len(candidates.data)} candidates, got {k}"
+        )
     xp = backend.array_module(candidates.data)
     with no_grad():
         scores = D(candidates).data.reshape(-1)
