@@ -63,6 +63,8 @@ def test_train_discriminator_scores_positives_high_and_negatives_low(device):
     assert V > -0.1  # Ṽ → 0 when the two sets are told apart perfectly (log 1 + log 1)
     with mg.no_grad():
         assert D(mg.tensor([[3.0]])).item() > 2 and D(mg.tensor([[-3.0]])).item() < -2
+    with pytest.raises(ValueError, match="steps must be at least 1, got 0"):
+        train_discriminator(D, opt, positives, negatives, steps=0)
 
 
 def test_one_dimensional_generation_matches_the_positives(device):

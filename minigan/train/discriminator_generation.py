@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from minigan import backend
 from minigan.autograd import Tensor, grad, no_grad
 from minigan.functional import cat
+from minigan.train.gan import fixed
 from minigan.train.objectives import Lecture
 
 
@@ -45,8 +46,9 @@ def train_discriminator(D, opt, positives: Tensor, negatives: Tensor, steps: int
     Each update draws m positives xⁱ and m negatives x̃ⁱ at random from the two sets; ``opt`` must
     ascend (``maximize=True``).  Returns the last Ṽ.
     """
+    if steps < 1:
+        raise ValueError(f"train_discriminator: steps must be at least 1, got {steps}")
     objective = Lecture()
-    V = None
     for _ in range(steps):
         V, _, _ = objective.discriminator(D, _pick(positives, m), _pick(negatives, m))
         # θd ← θd + η ∇Ṽ(θd)
@@ -84,17 +86,11 @@ def argmax_by_gradient_ascent(D, starts: Tensor, steps: int, lr: float, low: flo
     """
     xp = backend.array_module(starts.data)
     x = starts.data.copy()
-    params = [p for p in D.parameters() if p.requires_grad]
-    for p in params:  # D is fixed: no gradients for its parameters
-        p.requires_grad = False
-    try:
+    with fixed(D):  # D's parameters get no gradients: only x moves
         for _ in range(steps):
             x_t = Tensor(x, requires_grad=True)
             (g,) = grad(D(x_t).sum(), [x_t])
             x = xp.clip(x + x.dtype.type(lr) * g.data, low, high)
-    finally:
-        for p in params:
-            p.requires_grad = True
     return Tensor(x)
 
 
