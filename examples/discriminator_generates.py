@@ -86,7 +86,8 @@ def figure_2d(snapshots, positives, box, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/discriminator_generates")
     parser.add_argument("--dim", type=int, choices=[1, 2], default=1, help="1-D (enumeration) or 2-D (gradient ascent)")
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian", help="1-D positives")
@@ -105,7 +106,7 @@ def main():
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of D (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate for D (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
@@ -171,6 +172,7 @@ def main():
         print(f"{'negatives near the modes':>28}: {modes['modes']}/8 modes, "
               f"{100 * modes['high_quality']:.1f}% within 3σ")
     print(f"figures, samples.npy (the final negatives) and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

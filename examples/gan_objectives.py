@@ -108,7 +108,8 @@ def training_figure(records, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/gan_objectives")
     parser.add_argument("--steps", type=int, default=2000, help="training iterations per run (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
@@ -124,7 +125,7 @@ def main():
     parser.add_argument("--eval-every", type=int, default=50,
                         help="updates between KS evaluations (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
@@ -171,6 +172,7 @@ def main():
         print(f"{'':>8}  KS by update {{{ks}}}, final KS {m['final_ks']:.3f}; V(G, D*) {m['V_optimal_D']:+.4f} "
               f"vs −2log2 + 2JSD {m['minus_2log2_plus_2JSD']:+.4f}")
     print(f"{metrics['seconds']:.0f} s; figures, samples.npy (log D run), samples_minimax.npy, metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

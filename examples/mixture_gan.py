@@ -89,7 +89,8 @@ def zoom_figure(samples, real, data, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/mixture_gan")
     parser.add_argument("--data", choices=sorted(DATASETS), default="ring")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), help="what D and G maximise (default per data set)")
@@ -104,7 +105,7 @@ def main():
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for key, value in DEFAULTS[args.data].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -117,8 +118,8 @@ def main():
     # ±4, which would otherwise take G's last layer thousands of updates to reach); samples are scaled back
     scale = data.overall_std
     # G with ReLU, as in PacGAN: its flat pieces map whole regions of z onto one mode, so few samples are left
-    # on the bridges between modes (with LeakyReLU(0.2) in G, 78 % of the samples were high quality instead
-    # of 95 %, same settings; docs/results.md).  D with LeakyReLU(0.2), so that its gradient never vanishes.
+    # on the bridges between modes (ring, seed 0: 98.2 % of the samples high quality with ReLU, 85.4 % with
+    # LeakyReLU(0.2); docs/results.md).  D with LeakyReLU(0.2), so that its gradient never vanishes.
     g_activation = nn.ReLU if args.g_activation == "relu" else lambda: nn.LeakyReLU(0.2)
     G = mlp(args.z_dim, args.hidden, 2, args.layers, g_activation)
     D = mlp(2 * args.pack, args.hidden, 1, args.layers, lambda: nn.LeakyReLU(0.2))
@@ -155,6 +156,7 @@ def main():
           f"{100 * metrics['high_quality']:.1f}% high quality, reverse KL {metrics['reverse_kl']:.3f}, "
           f"{seconds:.0f} s")
     print(f"figures, samples.npy and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

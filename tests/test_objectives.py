@@ -1,5 +1,8 @@
 """What D and G maximise: the lecture's objective, its minimax variant, LSGAN, hinge, WGAN-GP; PacGAN packing."""
+import importlib.util
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +14,20 @@ from minigan.data.toy import Gaussian1D
 from minigan.train import train_gan
 from minigan.train.objectives import OBJECTIVES, Hinge, LeastSquares, Lecture, WassersteinGP
 from minigan.train.pacgan import PacDiscriminator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_example(name: str, argv: list) -> dict:
+    """Run ``examples/<name>.py`` with ``argv`` in this process; return its metrics (the device is restored)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    previous = mg.get_device()
+    try:
+        return module.main(argv)
+    finally:
+        mg.set_device(previous)
 
 
 def log_sigmoid(l):
@@ -152,3 +169,15 @@ def test_packed_gan_trains_in_the_unchanged_loop(device):
     history = train_gan(G, D, Gaussian1D().sample, lambda m: mg.randn(m, 2), opt_D, opt_G, steps=10, m=64,
                         progress=False)
     assert history["D_x"][-1] > history["D_G_z"][-1]
+
+
+def test_gan_objectives_example_writes_figures_samples_and_metrics(tmp_path, device, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))  # it imports the 1-D toy's networks from its own folder
+    metrics = run_example("gan_objectives", ["--device", device, "--out", str(tmp_path), "--steps", "30",
+                                             "--d-head-start", "5", "--eval-every", "10", "--no-progress"])
+    for name in ("objectives.png", "training.png", "samples.npy", "samples_minimax.npy", "metrics.json"):
+        assert (tmp_path / name).is_file(), name
+    assert np.load(tmp_path / "samples.npy").shape == (10_000, 1)
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    for name in ("log D", "minimax"):
+        assert saved[name]["V_optimal_D"] == pytest.approx(metrics[name]["minus_2log2_plus_2JSD"], abs=1e-6)
