@@ -101,37 +101,44 @@ def traversal_strength(G, classifier, z_dim: int, bases: int) -> tuple[np.ndarra
 
 
 def traversal_figure(G, classifier, change, z, rows: int, path) -> list:
-    """The rows of the coordinates j whose largest mean attribute change is greatest; returns what they show."""
+    """For each attribute, the coordinate j of z that changes it most, swept on the z where it changes most.
+
+    Rows are ordered by that change, largest first (at most ``rows`` of them).  Returns, per row, the
+    coordinate, the attribute, its mean change, the largest mean change of any *other* attribute (how
+    entangled the coordinate is), and what the classifier reads along the row.
+    """
     names = list(FACE_ATTRIBUTES)
     mean_change = change.mean(axis=0)  # j, attribute
-    dims = np.argsort(-mean_change.max(axis=1))[:rows]
+    best = [(mean_change[:, a].max(), int(mean_change[:, a].argmax()), a) for a in range(len(names))]
     sweep = np.linspace(-REACH, REACH, SWEEP)
     shown, images = [], []
-    for j in dims:
-        a = int(mean_change[j].argmax())
+    for _, j, a in sorted(best, reverse=True)[:rows]:
         base = int(change[:, j, a].argmax())  # the z on which this coordinate changes the attribute most
         zs = np.repeat(z[base][None], SWEEP, axis=0)
         zs[:, j] = sweep
         row = generate(G, mg.tensor(zs))
         predicted = attribute_probabilities(classifier, row)[names[a]].argmax(axis=1)
         images.append(row)
-        shown.append({"dimension": int(j), "attribute": names[a], "mean_change": float(mean_change[j, a]),
+        others = np.delete(mean_change[j], a)
+        shown.append({"dimension": j, "attribute": names[a], "mean_change": float(mean_change[j, a]),
+                      "largest_other_change": float(others.max()),
                       "row_change": float(change[base, j, a]), "base": base,
                       "predicted_along_row": [FACE_ATTRIBUTES[names[a]][v] for v in predicted]})
     plt = pyplot()
-    fig, axes = plt.subplots(len(dims), SWEEP, figsize=(SWEEP * 0.9, len(dims) * 1.15), squeeze=False)
-    for r, (row, info) in enumerate(zip(images, shown)):
-        for c in range(SWEEP):
-            ax = axes[r, c]
-            ax.imshow(image_grid(row[c:c + 1], pad=0), interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel(info["predicted_along_row"][c], fontsize=6, labelpad=1)
-            if r == 0:
-                ax.set_title(f"{sweep[c]:+.1f}", fontsize=7)
-        axes[r, 0].set_ylabel(f"z[{info['dimension']}]\n{info['attribute']}\nΔ {info['mean_change']:.2f}",
-                              fontsize=7)
-    fig.suptitle("fix z, sweep one coordinate; under each face, what the attribute classifier reads", fontsize=8)
+    side = images[0].shape[-1] + 1  # pixels per face in the grid, with its 1-pixel border
+    fig, ax = plt.subplots(figsize=(SWEEP * 0.95 + 1.6, len(images) * 1.05 + 0.5))
+    ax.imshow(image_grid(np.concatenate(images), nrow=SWEEP), interpolation="nearest")
+    ax.set_xticks([side * (c + 0.5) for c in range(SWEEP)], [f"z_j = {v:+.1f}" for v in sweep], fontsize=6)
+    ax.xaxis.tick_top()
+    ax.set_yticks([side * (r + 0.5) for r in range(len(images))],
+                  [f"z[{info['dimension']}]: {info['attribute']}\nchange {info['mean_change']:.2f}"
+                   f"\n(others ≤ {info['largest_other_change']:.2f})" for info in shown], fontsize=6)
+    for r, info in enumerate(shown):
+        for c, value in enumerate(info["predicted_along_row"]):
+            ax.text(side * (c + 0.5), side * (r + 1) - 1.5, value, fontsize=5, ha="center", va="bottom",
+                    color="white", bbox={"facecolor": "black", "alpha": 0.6, "pad": 0.5, "linewidth": 0})
+    ax.set_title("fix z, sweep one coordinate z_j (one row each); labels: what the attribute classifier reads",
+                 fontsize=7)
     save(fig, path)
     return shown
 
