@@ -3,7 +3,8 @@
 G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
 --size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
-output, Adam(2e-4, β₁ = 0.5)).  They are trained with the loop of minigan/train/gan.py on toy anime faces
+output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, and the learning rate decays linearly to 0 over
+the second half of training.  They are trained with the loop of minigan/train/gan.py on toy anime faces
 drawn by ``minigan.data.make_faces`` (no download), or on the images of a folder (--data).  In --out:
 
     samples_step00100.png ...  the same 64 z's drawn by G after 100, 1000, 2000, 5000, ... updates (as far as
@@ -174,12 +175,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--data", help="a folder of face images (PNG/JPEG) instead of the toy faces")
     parser.add_argument("--size", type=int, choices=[32, 64], default=32, help="image side (default: %(default)s)")
     parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=4000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate η (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=32, help="dimension of the noise z (default: %(default)s)")
-    parser.add_argument("--channels", type=int, default=16,
-                        help="channels of G's last and D's first layer; they double per layer (default: %(default)s)")
+    parser.add_argument("--g-channels", type=int, default=24,
+                        help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
+    parser.add_argument("--d-channels", type=int, default=16,
+                        help="channels of D's first layer; they double per layer (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=2000,
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
     parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
@@ -191,11 +194,16 @@ def main(argv=None) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
 
     x_train, reference = load_data(args)
-    G, D = make_generator(args.z_dim, args.channels, args.size), make_discriminator(args.channels, args.size)
+    # D narrower than G: with equal widths D soon tells every generated face apart (mean D(G(z)) ≈ 0.02) and
+    # G's attribute frequencies swing from one thousand updates to the next (docs/results.md)
+    G, D = make_generator(args.z_dim, args.g_channels, args.size), make_discriminator(args.d_channels, args.size)
     dcgan_init(G)
     dcgan_init(D)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    # Constant η for the first half, then a linear decay to 0: the iterates of a GAN circle around the
+    # equilibrium, and shrinking steps let them settle near it.
+    schedule = lambda step: min(1.0, 2.0 * (1.0 - step / args.steps))  # noqa: E731
     z_shown = mg.randn(64, args.z_dim)  # the same z's in every grid, so the grids show G changing
     shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
 
@@ -205,7 +213,8 @@ def main(argv=None) -> dict:
                             title=f"after {step + 1} updates")
 
     history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, callback=callback, progress=not args.no_progress)
+                        steps=args.steps, m=args.batch, lr_schedule=schedule, callback=callback,
+                        progress=not args.no_progress)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     classifier = face_classifier()

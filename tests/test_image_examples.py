@@ -60,7 +60,7 @@ def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
 def test_anime_faces_dcgan_writes_grids_traversal_samples_and_metrics(tmp_path):
     metrics = example("anime_faces_dcgan").main([
         "--out", str(tmp_path), "--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20",
-        "--channels", "4", "--z-dim", "4", "--traversal-rows", "2", "--traversal-bases", "3", "--no-progress"])
+        "--g-channels", "4", "--d-channels", "4", "--z-dim", "4", "--traversal-rows", "2", "--traversal-bases", "3", "--no-progress"])
     for name in ("samples_final.png", "traversal.png", "history.png", "samples.npy", "metrics.json"):
         assert (tmp_path / name).is_file(), name
     samples = np.load(tmp_path / "samples.npy")
@@ -86,6 +86,6 @@ def test_anime_faces_dcgan_trains_on_a_folder_of_images(tmp_path):
     out = tmp_path / "out"
     example("anime_faces_dcgan").main([
         "--data", str(folder), "--out", str(out), "--steps", "2", "--batch", "8", "--samples", "10",
-        "--channels", "4", "--z-dim", "4", "--traversal-rows", "1", "--traversal-bases", "2", "--no-progress"])
+        "--g-channels", "4", "--d-channels", "4", "--z-dim", "4", "--traversal-rows", "1", "--traversal-bases", "2", "--no-progress"])
     assert np.load(out / "samples.npy").shape == (10, 3, 32, 32)
     assert written_json(out)["reference_samples"] == 10

@@ -368,3 +368,11 @@ def test_gradcheck_modules_in_train_mode(device, rng, make, shape, order):
     params = [numpy_of(p) + 0.1 * rng.standard_normal(p.shape) for p in module.parameters()]
     x = backend.to_device(rng.standard_normal(shape), device)
     assert mg.gradcheck(_forward_with(module, names), [x, *params], order=order)
+
+
+def test_reset_running_stats():
+    bn = nn.BatchNorm2d(3)
+    bn(mg.randn(4, 3, 2, 2) * 5 + 2)
+    bn.reset_running_stats()
+    assert np.all(bn.running_mean.numpy() == 0) and np.all(bn.running_var.numpy() == 1)
+    assert int(bn.num_batches_tracked.item()) == 0

@@ -43,6 +43,14 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    def reset_running_stats(self) -> None:
+        """Forget the running statistics: mean 0, variance 1, no batches seen (as PyTorch's method)."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.data[...] = 0
+                self.running_var.data[...] = 1
+                self.num_batches_tracked.data[...] = 0
+
     def forward(self, x: Tensor) -> Tensor:
         name = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim not in self.input_ranks:
