@@ -3,8 +3,8 @@
 G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
 --size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
-output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, and the learning rate decays linearly to 0 over
-the second half of training.  They are trained with the loop of minigan/train/gan.py on toy anime faces
+output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, judges pairs of faces (PacGAN packing, section 12),
+and the learning rate decays linearly to 0 over the second half of training.  They are trained with the loop of minigan/train/gan.py on toy anime faces
 drawn by ``minigan.data.make_faces`` (no download), or on the images of a folder (--data).  In --out:
 
     samples_step00100.png ...  the same 64 z's drawn by G after 100, 1000, 2000, 5000, ... updates (as far as
@@ -33,7 +33,7 @@ from minigan.cli import example_parser, save_json, save_samples, setup_run
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics, in_batches
 from minigan.plot import image_grid, pyplot, save, save_image_grid
-from minigan.train import train_gan
+from minigan.train import PacDiscriminator, train_gan
 
 LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows faces at
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
@@ -53,12 +53,13 @@ def make_generator(z_dim: int, channels: int, size: int) -> nn.Module:
     return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
 
 
-def make_discriminator(channels: int, size: int) -> nn.Module:
+def make_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
     """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
-    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN)."""
+    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN).  ``in_channels``:
+    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels."""
     doublings = int(math.log2(size // 4))
     widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
-    layers = [nn.Conv2d(3, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
+    layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
     for c_in, c_out in zip(widths[:-1], widths[1:]):
         layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
     return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
@@ -183,6 +184,8 @@ def main(argv=None) -> dict:
                         help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
     parser.add_argument("--d-channels", type=int, default=16,
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
+    parser.add_argument("--pack", type=int, default=2,
+                        help="PacGAN: D judges packs of this many faces, 1 for none (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=2000,
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
     parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
@@ -190,15 +193,20 @@ def main(argv=None) -> dict:
                         help="z's the change of each coordinate is averaged over (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    if args.pack < 1 or args.batch % args.pack:
+        parser.error(f"--pack {args.pack} must be a positive divisor of --batch {args.batch}")
     out = setup_run(args)
     start, cpu_start = time.perf_counter(), time.process_time()
 
     x_train, reference = load_data(args)
     # D narrower than G: with equal widths D soon tells every generated face apart (mean D(G(z)) ≈ 0.02) and
     # G's attribute frequencies swing from one thousand updates to the next (docs/results.md)
-    G, D = make_generator(args.z_dim, args.g_channels, args.size), make_discriminator(args.d_channels, args.size)
+    G, D = make_generator(args.z_dim, args.g_channels, args.size), make_discriminator(args.d_channels, args.size,
+                                                                                        3 * args.pack)
     dcgan_init(G)
     dcgan_init(D)
+    if args.pack > 1:  # section 12: D judges packs of --pack faces, which penalises unbalanced attributes
+        D = PacDiscriminator(D, args.pack)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     # Constant η for the first half, then a linear decay to 0: the iterates of a GAN circle around the

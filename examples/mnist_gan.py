@@ -81,9 +81,10 @@ def history_figure(history, path) -> None:
 
 def main(argv=None) -> dict:
     parser = example_parser(__doc__, out="out/mnist_gan")
-    parser.add_argument("--steps", type=int, default=10_000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=20_000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate η (default: %(default)s)")
+    # 1e-3 rather than DCGAN's 2e-4: in 10,000 updates it reached classifier score 7.5 where 2e-4 reached 6.7-6.9
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate η (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=64, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=512, help="widest hidden layer of G and D (default: %(default)s)")
     parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D (default: %(default)s)")

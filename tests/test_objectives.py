@@ -160,6 +160,16 @@ def test_pac_discriminator_packs_consecutive_examples(device):
         PacDiscriminator(inner, 0)
 
 
+def test_pac_discriminator_stacks_packed_images_as_channels(device):
+    conv = nn.Conv2d(2 * 3, 1, 3)
+    D = PacDiscriminator(conv, 2)
+    x = mg.randn(4, 3, 5, 5)
+    out = D(x)
+    assert out.shape == (2, 1, 3, 3)
+    stacked = np.concatenate([x.numpy()[0::2], x.numpy()[1::2]], axis=1)  # images 0|1 and 2|3, channels side by side
+    np.testing.assert_allclose(out.numpy(), conv(mg.tensor(stacked)).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_packed_gan_trains_in_the_unchanged_loop(device):
     mg.manual_seed(0)
     G = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))

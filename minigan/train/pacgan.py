@@ -17,9 +17,11 @@ from minigan.nn import Module
 
 
 class PacDiscriminator(Module):
-    """D applied to packs of ``pack`` examples: x of shape (m, d…) ↦ D(x reshaped to (m / pack, pack · d…)).
+    """D applied to packs of ``pack`` examples, concatenated along the first axis after the batch axis.
 
-    ``D`` must accept inputs of ``pack`` times the size of one example (e.g. ``nn.Linear(pack * 2, …)`` first).
+    Vectors (m, d) become (m / pack, pack · d); images (m, C, H, W) become (m / pack, pack · C, H, W), the
+    pack's images stacked as channels (as in the paper's image experiments). ``D`` must accept such inputs
+    (e.g. ``nn.Linear(pack * 2, …)`` or ``nn.Conv2d(pack * 3, …)`` first).
     """
 
     def __init__(self, D: Module, pack: int):
@@ -36,7 +38,7 @@ class PacDiscriminator(Module):
                 f"PacDiscriminator: a batch of {m} examples cannot be cut into packs of {self.pack}; "
                 f"use a batch size divisible by {self.pack}"
             )
-        return self.D(x.reshape(m // self.pack, -1))
+        return self.D(x.reshape(m // self.pack, self.pack * x.shape[1], *x.shape[2:]))
 
     def extra_repr(self) -> str:
         return f"pack={self.pack}"
