@@ -29,13 +29,13 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import (example_parser, generate, halfway_decay, lecture_snapshots, save_json, save_samples,
+                         setup_run)
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
-from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics, in_batches
-from minigan.plot import image_grid, pyplot, save, save_image_grid
+from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
+from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
 from minigan.train import PacDiscriminator, train_gan
 
-LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows faces at
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
 
@@ -74,14 +74,6 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
 
-
-def generate(G, z) -> np.ndarray:
-    """G(z) in evaluation mode (BatchNorm with its running statistics), as a NumPy array."""
-    G.eval()
-    try:
-        return in_batches(G, z)
-    finally:
-        G.train()
 
 
 # ---------------------------------------------------------------- section 1: one coordinate, one attribute
@@ -145,17 +137,6 @@ def traversal_figure(G, classifier, change, z, rows: int, path) -> list:
     return shown
 
 
-def history_figure(history, path) -> None:
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3))
-    window = max(1, len(history["V_D"]) // 200)  # a running mean, so that the trend shows through the noise
-    for key, label in (("V_D", "Ṽ (D)"), ("D_x", "mean D(x)"), ("D_G_z", "mean D(G(z))")):
-        ax.plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, linewidth=0.8)
-    ax.axhline(-2 * math.log(2), color="gray", linestyle=":", label="−2 log 2")
-    ax.set_xlabel("update")
-    ax.legend(fontsize=8)
-    save(fig, path)
-
 
 # ---------------------------------------------------------------- the run
 def load_data(args) -> tuple[np.ndarray, np.ndarray]:
@@ -209,20 +190,12 @@ def main(argv=None) -> dict:
         D = PacDiscriminator(D, args.pack)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    # Constant η for the first half, then a linear decay to 0: the iterates of a GAN circle around the
-    # equilibrium, and shrinking steps let them settle near it.
-    schedule = lambda step: min(1.0, 2.0 * (1.0 - step / args.steps))  # noqa: E731
     z_shown = mg.randn(64, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
-
-    def callback(step, history):
-        if step + 1 in shown_at:
-            save_image_grid(generate(G, z_shown), out / f"samples_step{step + 1:05d}.png", nrow=8,
-                            title=f"after {step + 1} updates")
+    callback = lecture_snapshots(G, z_shown, out, args.steps, nrow=8)
 
     history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, lr_schedule=schedule, callback=callback,
-                        progress=not args.no_progress)
+                        steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                        callback=callback, progress=not args.no_progress)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     classifier = face_classifier()
@@ -230,7 +203,7 @@ def main(argv=None) -> dict:
     save_image_grid(generate(G, z_shown), out / "samples_final.png", nrow=8, title=f"after {args.steps} updates")
     change, z = traversal_strength(G, classifier, args.z_dim, args.traversal_bases)
     shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
-    history_figure(history, out / "history.png")
+    gan_history_figure(history, out / "history.png")
     save_samples(samples, out / "samples.npy")
     metrics = {
         **face_metrics(samples, reference, classifier),

@@ -17,20 +17,19 @@ digit into one logit (D(x) = σ(logit), "how real").  Both are trained on the bu
     python examples/mnist_gan.py --steps 2000 --out out/quick
     python examples/mnist_gan.py --device gpu
 """
-import math
 import time
 
 import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import (example_parser, generate, halfway_decay, lecture_snapshots, save_json, save_samples,
+                         setup_run)
 from minigan.data import load_mnist, sample_batch, scale_images
-from minigan.metrics.classifier import digit_metrics, in_batches
-from minigan.plot import pyplot, save, save_image_grid
+from minigan.metrics.classifier import digit_metrics
+from minigan.plot import gan_history_figure, save_image_grid
 from minigan.train import train_gan
 
-LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows results at
 
 
 def make_generator(z_dim: int, hidden: int) -> nn.Module:
@@ -51,14 +50,6 @@ def make_discriminator(hidden: int, dropout: float) -> nn.Module:
                          nn.Linear(hidden // 2, 1))
 
 
-def generate(G, z) -> np.ndarray:
-    """G(z) in evaluation mode (BatchNorm with its running statistics), as a NumPy array."""
-    G.eval()
-    try:
-        return in_batches(G, z)
-    finally:
-        G.train()
-
 
 def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
     """For each row of x, the Euclidean distance to the closest row of the database."""
@@ -66,17 +57,6 @@ def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
     squared = (x * x).sum(1)[:, None] - 2 * x @ database.T + (database * database).sum(1)[None, :]
     return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
 
-
-def history_figure(history, path) -> None:
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3))
-    window = max(1, len(history["V_D"]) // 200)  # a running mean, so that the trend shows through the noise
-    for key, label in (("V_D", "Ṽ (D)"), ("D_x", "mean D(x)"), ("D_G_z", "mean D(G(z))")):
-        ax.plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, linewidth=0.8)
-    ax.axhline(-2 * math.log(2), color="gray", linestyle=":", label="−2 log 2")
-    ax.set_xlabel("update")
-    ax.legend(fontsize=8)
-    save(fig, path)
 
 
 def main(argv=None) -> dict:
@@ -100,25 +80,17 @@ def main(argv=None) -> dict:
     G, D = make_generator(args.z_dim, args.hidden), make_discriminator(args.hidden, args.dropout)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    # Constant η for the first half, then a linear decay to 0: the iterates of a GAN circle around the
-    # equilibrium, and shrinking steps let them settle near it.
-    schedule = lambda step: min(1.0, 2.0 * (1.0 - step / args.steps))  # noqa: E731
     z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
-
-    def callback(step, history):
-        if step + 1 in shown_at:
-            save_image_grid(generate(G, z_shown), out / f"samples_step{step + 1:05d}.png", nrow=10,
-                            title=f"after {step + 1} updates")
+    callback = lecture_snapshots(G, z_shown, out, args.steps, nrow=10)
 
     history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, lr_schedule=schedule, callback=callback,
-                        progress=not args.no_progress)
+                        steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                        callback=callback, progress=not args.no_progress)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     samples = generate(G, mg.randn(args.samples, args.z_dim))
     save_image_grid(generate(G, z_shown), out / "samples_final.png", nrow=10, title=f"after {args.steps} updates")
-    history_figure(history, out / "history.png")
+    gan_history_figure(history, out / "history.png")
     save_samples(samples, out / "samples.npy")
     # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest
     # training digit as a new real (test) digit is, unless G copies the training set.

@@ -68,3 +68,44 @@ def save_json(obj, path) -> None:
 def save_samples(samples, path) -> None:
     """Save generated samples as ``.npy`` (NumPy, float32) so anyone can check the numbers."""
     np.save(path, np.asarray(backend.to_numpy(samples), dtype=np.float32))
+
+
+# ---------------------------------------------------------------- what the image GANs share
+LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows results at
+
+
+def halfway_decay(steps: int):
+    """The learning-rate factor of the image GANs: 1 for the first half of ``steps``, then linearly down to 0.
+
+    The iterates of a GAN circle around the equilibrium; shrinking steps let them settle near it.
+    """
+    return lambda step: min(1.0, 2.0 * (1.0 - step / steps))
+
+
+def generate(G, z, batch: int = 500) -> np.ndarray:
+    """G(z) in evaluation mode (batch norm with its running statistics), in batches, as a NumPy array.
+
+    G is put back in training mode afterwards.
+    """
+    from minigan.metrics.classifier import in_batches
+
+    G.eval()
+    try:
+        return in_batches(G, z, batch)
+    finally:
+        G.train()
+
+
+def lecture_snapshots(G, z, out: Path, steps: int, nrow: int):
+    """A ``train_gan`` callback that saves G(z) for the same z as ``samples_stepNNNNN.png`` in ``out`` after
+    each of the lecture's update counts that the run reaches (``LECTURE_UPDATES`` below ``steps``)."""
+    from minigan.plot import save_image_grid
+
+    shown_at = {n for n in LECTURE_UPDATES if n < steps}
+
+    def callback(step, history):
+        if step + 1 in shown_at:
+            save_image_grid(generate(G, z), Path(out) / f"samples_step{step + 1:05d}.png", nrow=nrow,
+                            title=f"after {step + 1} updates")
+
+    return callback

@@ -64,3 +64,17 @@ def save_image_grid(images, path, nrow: int | None = None, title: str | None = N
     if title:
         ax.set_title(title)
     save(fig, path)
+
+
+def gan_history_figure(history, path) -> None:
+    """Ṽ of D, mean D(x) and mean D(G(z)) over training (a ``train_gan`` history), each as a running mean
+    over 1/200 of the run so that the trend shows through the noise, with −2 log 2 marked."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    window = max(1, len(history["V_D"]) // 200)
+    for key, label in (("V_D", "Ṽ (D)"), ("D_x", "mean D(x)"), ("D_G_z", "mean D(G(z))")):
+        ax.plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, linewidth=0.8)
+    ax.axhline(-2 * np.log(2), color="gray", linestyle=":", label="−2 log 2")
+    ax.set_xlabel("update")
+    ax.legend(fontsize=8)
+    save(fig, path)
