@@ -1,4 +1,7 @@
 """Shared fixtures: every test that takes ``device`` runs on the CPU, and on the GPU when CuPy sees one."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -21,3 +24,22 @@ def device(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_example():
+    """``run_example(name, argv)``: run ``examples/<name>.py``'s ``main(argv)`` in this process and return its
+    metrics; the default device is restored afterwards."""
+    def run(name: str, argv: list) -> dict:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        previous = mg.get_device()
+        try:
+            return module.main(argv)
+        finally:
+            mg.set_device(previous)
+    return run

@@ -1,6 +1,4 @@
 """Section 9: generation by a discriminator alone (arg max by enumeration and by gradient ascent)."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,20 +10,6 @@ from minigan.metrics import ks_statistic
 from minigan.train.discriminator_generation import (
     argmax_by_enumeration, argmax_by_gradient_ascent, discriminator_generation, train_discriminator,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_example(name: str, argv: list) -> dict:
-    """Run ``examples/<name>.py`` with ``argv`` in this process; return its metrics (the device is restored)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    previous = mg.get_device()
-    try:
-        return module.main(argv)
-    finally:
-        mg.set_device(previous)
 
 
 class Bump(nn.Module):
@@ -114,7 +98,7 @@ def test_without_keep_only_the_last_round_is_the_negatives(device):
 
 
 @pytest.mark.parametrize("dim", ["1", "2"])
-def test_discriminator_generates_example_writes_figure_samples_and_metrics(tmp_path, device, dim):
+def test_discriminator_generates_example_writes_figure_samples_and_metrics(run_example, tmp_path, device, dim):
     metrics = run_example("discriminator_generates", ["--device", device, "--dim", dim, "--out", str(tmp_path),
                                                       "--rounds", "3", "--steps", "5", "--negatives", "40",
                                                       "--ascent-steps", "2", "--no-progress"])

@@ -1,8 +1,6 @@
 """The 2-D mixture benchmarks (ring, grid) and the VEEGAN/PacGAN mode metrics."""
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,20 +8,6 @@ import pytest
 import minigan as mg
 from minigan.data.mixtures import GaussianMixture2D, grid, ring
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_example(name: str, argv: list) -> dict:
-    """Run ``examples/<name>.py`` with ``argv`` in this process; return its metrics (the device is restored)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    previous = mg.get_device()
-    try:
-        return module.main(argv)
-    finally:
-        mg.set_device(previous)
 
 
 def test_ring_has_eight_distinct_modes_at_angles_2pi_k_over_8():
@@ -119,7 +103,7 @@ def test_mode_metrics_rejects_bad_input():
 
 
 @pytest.mark.parametrize("data", ["ring", "grid"])
-def test_mixture_gan_example_writes_figures_samples_and_metrics(tmp_path, device, data):
+def test_mixture_gan_example_writes_figures_samples_and_metrics(run_example, tmp_path, device, data):
     metrics = run_example("mixture_gan", ["--device", device, "--data", data, "--out", str(tmp_path), "--steps", "20",
                                           "--batch", "64", "--hidden", "16", "--no-progress"])
     for name in (f"{data}_training.png", f"{data}_zoom.png", "samples.npy", "metrics.json"):

@@ -1,5 +1,4 @@
 """What D and G maximise: the lecture's objective, its minimax variant, LSGAN, hinge, WGAN-GP; PacGAN packing."""
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -16,18 +15,6 @@ from minigan.train.objectives import OBJECTIVES, Hinge, LeastSquares, Lecture, W
 from minigan.train.pacgan import PacDiscriminator
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_example(name: str, argv: list) -> dict:
-    """Run ``examples/<name>.py`` with ``argv`` in this process; return its metrics (the device is restored)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    previous = mg.get_device()
-    try:
-        return module.main(argv)
-    finally:
-        mg.set_device(previous)
 
 
 def log_sigmoid(l):
@@ -181,7 +168,7 @@ def test_packed_gan_trains_in_the_unchanged_loop(device):
     assert history["D_x"][-1] > history["D_G_z"][-1]
 
 
-def test_gan_objectives_example_writes_figures_samples_and_metrics(tmp_path, device, monkeypatch):
+def test_gan_objectives_example_writes_figures_samples_and_metrics(run_example, tmp_path, device, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "examples"))  # it imports the 1-D toy's networks from its own folder
     metrics = run_example("gan_objectives", ["--device", device, "--out", str(tmp_path), "--steps", "30",
                                              "--d-head-start", "5", "--eval-every", "10", "--no-progress"])
