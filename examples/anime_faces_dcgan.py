@@ -3,9 +3,10 @@
 G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
 --size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
-output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, judges pairs of faces (PacGAN packing, section 12),
-and the learning rate decays linearly to 0 over the second half of training.  They are trained with the loop of minigan/train/gan.py on toy anime faces
-drawn by ``minigan.data.make_faces`` (no download), or on the images of a folder (--data).  In --out:
+output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, judges pairs of faces (PacGAN packing, section
+12), and the learning rate decays linearly to 0 over the second half of training.  They are trained with the
+loop of minigan/train/gan.py on toy anime faces drawn by ``minigan.data.make_faces`` (no download), or on
+the images of a folder (--data).  In --out:
 
     samples_step00100.png ...  the same 64 z's drawn by G after 100, 1000, 2000, 5000, ... updates (as far as
                                the run goes), the lecture's "noise, then colour, then faces"
@@ -75,7 +76,6 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.zeros_(layer.bias)
 
 
-
 # ---------------------------------------------------------------- section 1: one coordinate, one attribute
 def traversal_strength(G, classifier, z_dim: int, bases: int) -> tuple[np.ndarray, np.ndarray]:
     """How much each coordinate of z changes each attribute, and the z's it was measured from.
@@ -135,7 +135,6 @@ def traversal_figure(G, classifier, change, z, rows: int, path) -> list:
                  fontsize=7)
     save(fig, path)
     return shown
-
 
 
 # ---------------------------------------------------------------- the run

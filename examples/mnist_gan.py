@@ -31,7 +31,6 @@ from minigan.plot import gan_history_figure, save_image_grid
 from minigan.train import train_gan
 
 
-
 def make_generator(z_dim: int, hidden: int) -> nn.Module:
     """G: z ↦ x, widening layers with BatchNorm (it keeps every layer's outputs on a common scale while D's
     feedback changes), tanh at the end so that x lies in [−1, 1] like the scaled real digits."""
@@ -50,13 +49,11 @@ def make_discriminator(hidden: int, dropout: float) -> nn.Module:
                          nn.Linear(hidden // 2, 1))
 
 
-
 def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
     """For each row of x, the Euclidean distance to the closest row of the database."""
     # ‖x − d‖² = ‖x‖² − 2 x·d + ‖d‖², for all pairs at once
     squared = (x * x).sum(1)[:, None] - 2 * x @ database.T + (database * database).sum(1)[None, :]
     return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-
 
 
 def main(argv=None) -> dict:
