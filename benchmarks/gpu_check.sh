@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check, in one call on a machine with a CUDA GPU where CuPy and PyTorch (CUDA) are already
 # installed; it installs nothing.  Within BUDGET seconds (8 minutes) it runs
-#   1. benchmarks/bench_train_step.py --device gpu --compare torch --check   (alone, so the timings are clean)
-#   2. the test suite, where the `device` fixture adds 'gpu' because CuPy sees one,
+#   1. benchmarks/bench_train_step.py --device gpu --compare torch --check   (alone, so the timings are clean),
+#      then cProfile over minigan's mlp-gan iterations on the GPU (where the time goes, for docs/performance.md)
+#   2. the test suite, where the `device` fixture adds 'gpu' because CuPy sees one (on 4 workers where
+#      pytest-xdist is installed),
 #   3. the test suite again with MINIGAN_DEVICE=gpu (every tensor made without a device goes to the GPU),
 #   4. short runs of examples/toy_1d_gan.py, mnist_gan.py and anime_faces_dcgan.py with --device gpu
 #      (2, 3 and 4 side by side), and prints a short table last.  Exit status 0 when every step passed.
@@ -12,8 +14,10 @@
 #   benchmarks/gpu_check.sh --device cpu  # the same plan on the CPU: tests this script where there is no GPU
 #
 # Environment: PYTHON (default python3), OUT (logs, bench.json; default out/gpu_check), BUDGET (default 480).
+# minigan is imported from this checkout (PYTHONPATH), so nothing needs installing.
 set -u
 cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 DEVICE=gpu
 DRY_RUN=0
@@ -98,13 +102,18 @@ BENCH="$PYTHON benchmarks/bench_train_step.py --device $DEVICE $COMPARE --save $
 if [ "$DEVICE" = cpu ]; then  # a test of this script: a short benchmark is enough
     BENCH="$BENCH --repeats 5 --warmup 1 --no-memory"
 fi
-TESTS="$PYTHON -m pytest -q -p no:cacheprovider"
+PROFILE="$PYTHON benchmarks/bench_train_step.py --device $DEVICE --profile mlp-gan --repeats 50"
+TESTS="$PYTHON -m pytest -q -p no:cacheprovider --tb=short -rfE"
+if "$PYTHON" -c "import xdist" 2>/dev/null; then
+    TESTS="$TESTS -n 4"
+fi
 
 echo "machine: $MACHINE"
 echo "budget: ${BUDGET}s; logs in $OUT/"
 if [ "$DRY_RUN" = 1 ]; then
     echo "plan:"
     echo "  1. $BENCH"
+    echo "     $PROFILE"
     echo "  2. $TESTS"
     echo "  3. MINIGAN_DEVICE=$DEVICE $TESTS"
     echo "  4. ${TOY:-(examples/toy_1d_gan.py is missing)}"
@@ -140,7 +149,8 @@ run_step() {  # name, cap in seconds, command...; writes $OUT/<name>.log and $OU
 
 rm -f "$OUT"/*.status
 echo "1/4 benchmark ..."
-run_step bench 200 $BENCH
+run_step bench 180 $BENCH
+run_step profile 40 $PROFILE
 echo "2-4/4 tests, tests with MINIGAN_DEVICE=$DEVICE, and the examples, side by side ..."
 run_step tests 300 $TESTS &
 (export MINIGAN_DEVICE=$DEVICE; run_step tests_default_device 300 $TESTS) &
@@ -160,6 +170,7 @@ summary() {  # the last line of a log that says how it ended
     case "$1" in
         tests*) grep -E "passed|failed|error" "$OUT/$1.log" 2>/dev/null | tail -1 ;;
         bench) [ -f "$OUT/bench.json" ] && echo "the table above; $OUT/bench.json" ;;
+        profile) echo "$OUT/profile.log" ;;
         *) grep -v '^\s*$' "$OUT/$1.log" 2>/dev/null | tail -1 | cut -c1-90 ;;
     esac
 }
@@ -170,7 +181,7 @@ if [ -f "$OUT/bench.log" ]; then
 fi
 printf '%-22s %-18s %6s  %s\n' step status seconds note
 failed=0
-for name in bench tests tests_default_device example_toy example_mnist example_faces; do
+for name in bench profile tests tests_default_device example_toy example_mnist example_faces; do
     status="not-run" seconds=0
     [ -f "$OUT/$name.status" ] && read -r status seconds < "$OUT/$name.status"
     case "$status" in ok) ;; *) failed=1 ;; esac
