@@ -467,7 +467,8 @@ def print_row(row: dict, first: bool, args) -> None:
 
 
 def profile(config: str, device: str, repeats: int, clock) -> None:
-    """Where minigan's time goes in ``config``: cProfile over the timed iterations, by own time."""
+    """Where minigan's time goes in ``config``: cProfile over the timed iterations, by own time, then
+    minigan's functions by cumulative time (which layer or op the time is spent under)."""
     side = minigan_side(device)
     run = timed(side, build(config, [side], BATCH[config], device)["minigan"])
     for _ in range(3):
@@ -479,6 +480,7 @@ def profile(config: str, device: str, repeats: int, clock) -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats("minigan", 30)
 
 
 if __name__ == "__main__":

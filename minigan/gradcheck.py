@@ -37,13 +37,15 @@ def gradcheck(fn, inputs, order: int = 1, eps: float = 1e-6, atol: float = 1e-5,
     order:         1 checks gradients, 2 also checks gradients of gradients.
     max_elements:  inputs with at most this many elements are checked element by element;
                    larger ones along ``directions`` random unit directions.
-    device:        where to run (default: where the first input lives).
+    device:        where to run (default: the first input's device if it is a Tensor or a CuPy array;
+                   for a NumPy array, the default device, where ``mg.tensor`` would put it).
     """
     if order not in (1, 2):
         raise ValueError(f"gradcheck: order must be 1 or 2, got {order}")
     if device is None:
         first = inputs[0].data if isinstance(inputs[0], Tensor) else inputs[0]
-        device = backend.device_of(first)
+        has_own_device = isinstance(inputs[0], Tensor) or backend.device_of(first) == "gpu"
+        device = backend.device_of(first) if has_own_device else backend.get_device()
     xs = _as_float64_inputs(inputs, device)
     rng = np.random.default_rng(seed)
     if order == 2:

@@ -21,8 +21,10 @@ needs_gpu = pytest.mark.skipif(not backend.gpu_available(), reason="needs CuPy a
 
 @pytest.fixture(autouse=True)
 def restore_backend_state(monkeypatch):
-    """Each test may switch devices and reseed; monkeypatch puts the module's state back afterwards."""
-    monkeypatch.setattr(backend, "_default_device", backend.get_device())
+    """Each test starts with the CPU as the default device (also under MINIGAN_DEVICE=gpu: these tests
+    describe the default, and the `device` fixture sets its own), may switch devices and reseed;
+    monkeypatch puts the module's state back afterwards."""
+    monkeypatch.setattr(backend, "_default_device", "cpu")
     monkeypatch.setattr(backend, "_generators", dict(backend._generators))
     monkeypatch.setattr(backend, "_seed", backend._seed)
 
@@ -129,6 +131,19 @@ def test_rng_state_round_trip():
     mg.randn(7)
     mg.set_rng_state(state)
     np.testing.assert_array_equal(mg.randn(4).numpy(), expected)
+
+
+@needs_gpu
+def test_gpu_rng_state_round_trip_is_reproducible():
+    """CuPy's generator state cannot be exported: set_rng_state re-seeds it, the same way every time."""
+    mg.manual_seed(0)
+    mg.randn(2, device="gpu")
+    state = mg.get_rng_state()
+    mg.set_rng_state(state)
+    expected = mg.randn(4, device="gpu").numpy()
+    mg.randn(7, device="gpu")
+    mg.set_rng_state(state)
+    np.testing.assert_array_equal(mg.randn(4, device="gpu").numpy(), expected)
 
 
 # ---------------------------------------------------------------- two devices in one op

@@ -98,3 +98,18 @@ def test_arguments_are_checked():
         mg.gradcheck(lambda x: x * 2, [np.ones(3)], order=3)
     with pytest.raises(TypeError, match="fn must return a Tensor, got ndarray"):
         mg.gradcheck(lambda x: x.data, [np.ones(3)])
+
+
+def test_plain_arrays_are_checked_on_the_default_device(device):
+    """NumPy inputs go where ``mg.tensor`` would put them; a Tensor input keeps its own device."""
+    seen = []
+
+    def fn(x):
+        seen.append(x.device)
+        return Sin()(x)
+
+    assert mg.gradcheck(fn, inputs(SMALL))
+    assert set(seen) == {device}
+    seen.clear()
+    assert mg.gradcheck(fn, [mg.tensor(inputs(SMALL)[0], device="cpu")])
+    assert set(seen) == {"cpu"}

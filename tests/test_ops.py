@@ -303,7 +303,7 @@ def test_numbers_on_either_side_keep_float32(name, scalar, shape, device):
 
 
 def test_numpy_array_on_the_left_gives_a_tensor():
-    out = np.ones(3, dtype=np.float32) * mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = np.ones(3, dtype=np.float32) * mg.tensor([1.0, 2.0, 3.0], requires_grad=True, device="cpu")
     assert isinstance(out, mg.Tensor) and out.creator is not None
     np.testing.assert_array_equal(out.numpy(), [1, 2, 3])
 

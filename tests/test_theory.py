@@ -54,7 +54,7 @@ def test_value_at_optimal_discriminator_is_minus_2log2_plus_2jsd(g_mean, g_std):
 
 def test_value_with_an_estimated_generator_density(device):
     """P_G of a (linear) minigan generator estimated by a KDE of its samples: the identity still holds, and
-    the estimate is close to the exact JSD of the N(b, w²) the generator produces."""
+    the estimate is close to the exact JSD of the N(b, w²) the generator produces, smoothed by the kernel."""
     G = nn.Linear(1, 1)
     with mg.no_grad():
         G.weight.copy_(mg.tensor([[0.8]]))
@@ -69,8 +69,10 @@ def test_value_with_an_estimated_generator_density(device):
     V = value_function(p_data, p_g, optimal_discriminator(p_data, p_g), dx)
     jsd = jensen_shannon(p_data, p_g, dx)
     assert V == pytest.approx(-2 * math.log(2) + 2 * jsd, abs=1e-3)
-    exact = jensen_shannon(p_data, normal_pdf(grid, 2.5, 0.8), dx)
-    assert jsd == pytest.approx(exact, abs=0.01)
+    # a KDE of N(b, w²) samples estimates N(b, w²) smoothed by the kernel, N(b, w² + h²): compared with that,
+    # what is left is the sampling noise of 5000 samples (about 0.002 in the JSD)
+    smoothed = jensen_shannon(p_data, normal_pdf(grid, 2.5, math.hypot(0.8, 0.3)), dx)
+    assert jsd == pytest.approx(smoothed, abs=0.006)
 
 
 def test_optimal_discriminator_maximises_V():
