@@ -2,8 +2,9 @@
 # The GPU check, in one call on a machine with a CUDA GPU where CuPy and PyTorch (CUDA) are already
 # installed; it installs nothing.  Within BUDGET seconds (8 minutes) it runs
 #   1. benchmarks/bench_train_step.py --device gpu --compare torch --check   (alone, so the timings are clean),
-#      then cProfile over minigan's mlp-gan iterations on the GPU (where the time goes, for docs/performance.md)
-#   2. the test suite, where the `device` fixture adds 'gpu' because CuPy sees one (on 4 workers where
+#      minigan again with MINIGAN_FUSED_KERNELS=0 (the plain array lines instead of the fused GPU kernels:
+#      what the kernels gain), then cProfile over minigan's dcgan iterations (where the time goes)
+#   2. the test suite, where the `device` fixture adds 'gpu' because CuPy sees one (on 8 workers where
 #      pytest-xdist is installed),
 #   3. the test suite again with MINIGAN_DEVICE=gpu (every tensor made without a device goes to the GPU),
 #   4. short runs of examples/toy_1d_gan.py, mnist_gan.py and anime_faces_dcgan.py with --device gpu
@@ -99,13 +100,15 @@ TOY=$(example_command examples/toy_1d_gan.py --steps 300)
 MNIST=$(example_command examples/mnist_gan.py --steps 300 --samples 1000)
 FACES=$(example_command examples/anime_faces_dcgan.py --steps 150 --faces 1000 --samples 200)
 BENCH="$PYTHON benchmarks/bench_train_step.py --device $DEVICE $COMPARE --save $OUT/bench.json"
+UNFUSED="$PYTHON benchmarks/bench_train_step.py --device $DEVICE --save $OUT/bench_unfused.json"
 if [ "$DEVICE" = cpu ]; then  # a test of this script: a short benchmark is enough
     BENCH="$BENCH --repeats 5 --warmup 1 --no-memory"
+    UNFUSED="$UNFUSED --repeats 5 --warmup 1 --no-memory"
 fi
-PROFILE="$PYTHON benchmarks/bench_train_step.py --device $DEVICE --profile mlp-gan --repeats 50"
+PROFILE="$PYTHON benchmarks/bench_train_step.py --device $DEVICE --profile dcgan --repeats 30"
 TESTS="$PYTHON -m pytest -q -p no:cacheprovider --tb=short -rfE"
 if "$PYTHON" -c "import xdist" 2>/dev/null; then
-    TESTS="$TESTS -n 4"
+    TESTS="$TESTS -n 8"
 fi
 
 echo "machine: $MACHINE"
@@ -113,6 +116,7 @@ echo "budget: ${BUDGET}s; logs in $OUT/"
 if [ "$DRY_RUN" = 1 ]; then
     echo "plan:"
     echo "  1. $BENCH"
+    echo "     MINIGAN_FUSED_KERNELS=0 $UNFUSED"
     echo "     $PROFILE"
     echo "  2. $TESTS"
     echo "  3. MINIGAN_DEVICE=$DEVICE $TESTS"
@@ -150,6 +154,7 @@ run_step() {  # name, cap in seconds, command...; writes $OUT/<name>.log and $OU
 rm -f "$OUT"/*.status
 echo "1/4 benchmark ..."
 run_step bench 180 $BENCH
+(export MINIGAN_FUSED_KERNELS=0; run_step bench_unfused 90 $UNFUSED)
 run_step profile 40 $PROFILE
 echo "2-4/4 tests, tests with MINIGAN_DEVICE=$DEVICE, and the examples, side by side ..."
 run_step tests 300 $TESTS &
@@ -170,6 +175,7 @@ summary() {  # the last line of a log that says how it ended
     case "$1" in
         tests*) grep -E "passed|failed|error" "$OUT/$1.log" 2>/dev/null | tail -1 ;;
         bench) [ -f "$OUT/bench.json" ] && echo "the table above; $OUT/bench.json" ;;
+        bench_unfused) [ -f "$OUT/bench_unfused.json" ] && echo "$OUT/bench_unfused.json" ;;
         profile) echo "$OUT/profile.log" ;;
         *) grep -v '^\s*$' "$OUT/$1.log" 2>/dev/null | tail -1 | cut -c1-90 ;;
     esac
@@ -179,9 +185,13 @@ echo "GPU check, $(date +%Y-%m-%d), $MACHINE"
 if [ -f "$OUT/bench.log" ]; then
     grep -E "^(config|mlp-gan|dcgan|vae-mlp)" "$OUT/bench.log"
 fi
+if [ -f "$OUT/bench_unfused.log" ]; then
+    echo "minigan with MINIGAN_FUSED_KERNELS=0:"
+    grep -E "^(mlp-gan|dcgan|vae-mlp)" "$OUT/bench_unfused.log"
+fi
 printf '%-22s %-18s %6s  %s\n' step status seconds note
 failed=0
-for name in bench profile tests tests_default_device example_toy example_mnist example_faces; do
+for name in bench bench_unfused profile tests tests_default_device example_toy example_mnist example_faces; do
     status="not-run" seconds=0
     [ -f "$OUT/$name.status" ] && read -r status seconds < "$OUT/$name.status"
     case "$status" in ok) ;; *) failed=1 ;; esac

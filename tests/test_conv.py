@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import backend, nn
 from minigan import functional as F
-from minigan.functional import conv
+from minigan import nn
 
 
 def _pair(v):
@@ -111,23 +110,6 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(device, rng, x_shape, w_shape
     assert conv_t_y.shape == x.shape
     # ⟨conv(x), y⟩ = ⟨x, conv_t(y)⟩
     np.testing.assert_allclose(np.sum(conv_x.numpy() * y.numpy()), np.sum(x.numpy() * conv_t_y.numpy()), rtol=1e-10)
-
-
-@pytest.mark.parametrize("shape, kernel, stride, padding", [
-    ((2, 3, 8, 8), (4, 4), (2, 2), (1, 1)),  # DCGAN's
-    ((3, 5, 9, 7), (3, 2), (2, 1), (1, 0)),  # non-square, (h, w) pairs
-    ((2, 3, 9, 9), (2, 2), (3, 3), (0, 0)),  # stride > kernel: pixels no window covers
-    ((1, 2, 5, 6), (5, 1), (1, 2), (2, 0)),  # a kernel as tall as the padded image allows
-])
-def test_col2im_by_gathering_adds_what_the_slice_additions_add(device, rng, shape, kernel, stride, padding):
-    """The GPU's col2im (a gather, then a sum) against the CPU's (one slice addition per kernel offset)."""
-    n, c, h, w = shape
-    ho, wo = (conv._out_size(h, kernel[0], stride[0], padding[0]), conv._out_size(w, kernel[1], stride[1], padding[1]))
-    rows = rng.standard_normal((n * ho * wo, kernel[0] * kernel[1] * c))
-    gathered = conv._col2im_by_gathering(backend.to_device(rows, device), shape, kernel, stride, padding)
-    np.testing.assert_allclose(backend.to_numpy(gathered), conv._col2im(rows, shape, kernel, stride, padding),
-                               rtol=1e-12, atol=1e-12)
-    assert backend.device_of(gathered) == device and gathered.flags.c_contiguous
 
 
 # small versions of the configs, for the float64 gradient checks.  The checked functions square the op's

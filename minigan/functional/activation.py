@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from minigan import backend
-from minigan.autograd import Function, Tensor
+from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.functional import _kernels
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import exp
 from minigan.functional.reduce import sum
@@ -13,6 +14,8 @@ def _sigmoid_array(x):
     # σ(x) = e^min(x, 0) / (1 + e)  (the first form for x ≥ 0, the second for x < 0, which keeps full
     # precision for tiny σ: σ(−20) ≈ 2e−9 is not rounded to 0).  Written with min rather than
     # np.where(x >= 0, 1, e): where branches on every element's sign and is many times slower.
+    if _kernels.fused(x):
+        return _kernels.kernel("sigmoid")(x)  # the lines below, in one GPU kernel
     xp = backend.array_module(x)
     e = xp.abs(x, out=xp.empty_like(x))  # out=: a 0-d input gives a 0-d array, not a NumPy scalar
     xp.negative(e, out=e)
@@ -26,6 +29,8 @@ def _sigmoid_array(x):
 
 def _softplus_array(x):
     # softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|): no overflow for large |x|.
+    if _kernels.fused(x):
+        return _kernels.kernel("softplus")(x)  # the lines below, in one GPU kernel
     xp = backend.array_module(x)
     e = xp.abs(x, out=xp.empty_like(x))  # in place from here on: one temporary instead of five
     xp.negative(e, out=e)
@@ -39,6 +44,8 @@ def _softplus_array(x):
 def _leaky_relu_array(x, slope):
     # x for x > 0, slope·x otherwise.  For 0 < slope ≤ 1 that is max(x, slope·x): one branch-free
     # pass, where np.where(x > 0, x, slope·x) branches on every element's sign (several times slower).
+    if _kernels.fused(x):
+        return _kernels.kernel("leaky_relu")(x, x.dtype.type(slope))  # the definition, in one GPU kernel
     xp = backend.array_module(x)
     y = xp.multiply(x, x.dtype.type(slope), out=xp.empty_like(x))  # out=: 0-d stays an array
     if 0 < slope <= 1:
@@ -80,6 +87,8 @@ class LeakyReLUGrad(Function):
         self.x, self.slope = x, slope
 
     def forward(self, gy):
+        if _kernels.fused(gy):  # the two lines below, in one GPU kernel
+            return _kernels.kernel("leaky_relu_grad")(gy, self.x, gy.dtype.type(self.slope))
         d = _leaky_relu_slopes(self.x, self.slope)
         d *= gy
         return d
@@ -128,6 +137,8 @@ class Tanh(Function):
 
     def backward(self, gy):
         y = self.output
+        if _kernels.fused(gy.data) and not is_grad_enabled():  # the line below, in one GPU kernel
+            return Tensor(_kernels.kernel("tanh_grad")(gy.data, y.data))
         return gy * (1.0 - y * y)
 
 

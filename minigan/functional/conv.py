@@ -18,13 +18,11 @@ gradients of gradients work.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from minigan import backend
 from minigan.autograd import Function, Tensor
-from minigan.functional import reduce
+from minigan.functional import _kernels, reduce
 from minigan.functional._convert import check_tensor
 from minigan.functional.shape import broadcast_to, reshape
 
@@ -63,71 +61,39 @@ def _add_windows(windows, out, stride, h_axis: int) -> None:
             out[out_slice] += windows[lead + (slice(None), slice(None), i, j)]
 
 
+def _geometry(c, h, w, kernel, stride, padding, ho, wo) -> list:
+    """The im2col and col2im kernels' int32 arguments: c, h, w, kh, kw, sh, sw, ph, pw, ho, wo."""
+    return [np.int32(v) for v in (c, h, w, *kernel, *stride, *padding, ho, wo)]
+
+
 def _im2col(x, kernel, stride, padding):
     """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the rows of an (N·Ho·Wo, kh·kw·C) matrix."""
     n, c, h, w = x.shape
     (ph, pw), (kh, kw) = padding, kernel
-    padded = backend.array_module(x).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    xp = backend.array_module(x)
+    if _kernels.fused(x):  # the lines below (three launches) in one GPU kernel
+        ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
+        rows = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
+        return _kernels.kernel("im2col")(xp.ascontiguousarray(x), *_geometry(c, h, w, kernel, stride, padding, ho, wo),
+                                         rows)
+    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     padded[:, ph : ph + h, pw : pw + w] = x.transpose(_NHWC)
     return _windows(padded, kernel, stride, h_axis=1).reshape(-1, kh * kw * c)
 
 
 def _col2im(rows, shape, kernel, stride, padding):
     """The adjoint of ``_im2col``: add the rows back onto an (N, C, H, W) image of ``shape``, padding cropped."""
-    if backend.device_of(rows) == "gpu":
-        return _col2im_by_gathering(rows, shape, kernel, stride, padding)
     n, c, h, w = shape
     (ph, pw), (kh, kw) = padding, kernel
     ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
     xp = backend.array_module(rows)
+    if _kernels.fused(rows):  # the lines below (kh·kw + 2 launches) in one GPU kernel, summing in their order
+        image = xp.empty(shape, dtype=rows.dtype)
+        return _kernels.kernel("col2im")(xp.ascontiguousarray(rows), *_geometry(c, h, w, kernel, stride, padding, ho, wo),
+                                         image)
     padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=rows.dtype)
     _add_windows(rows.reshape(n, ho, wo, kh, kw, c), padded, stride, h_axis=1)
     return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_NCHW))
-
-
-def _col2im_by_gathering(rows, shape, kernel, stride, padding):
-    """``_col2im`` for the GPU: each pixel gathers the row entries that land on it, then sums them.
-
-    The same sums as ``_add_windows``'s kh·kw slice additions, but in a few kernel launches instead of
-    kh·kw + 2: on a GPU, at these sizes, the launches and not the arithmetic take the time.  (On the
-    CPU the slice additions are faster, so the CPU keeps them.)
-    """
-    n, c, h, w = shape
-    index, zero_slot = _gather_index((h, w), tuple(kernel), tuple(stride), tuple(padding), backend.device_of(rows))
-    xp = backend.array_module(rows)
-    # one entry (y, x, i, j) of ``rows`` per (image, channel): (N, ho·wo·kh·kw, C), plus a slot of zeros that
-    # the index points at where a pixel has fewer than the most entries
-    entries = rows.reshape(n, zero_slot, c)
-    entries = xp.concatenate([entries, xp.zeros((n, 1, c), dtype=rows.dtype)], axis=1)
-    image = entries[:, index].sum(axis=2)  # (N, H·W, C): for each pixel, the sum over its entries
-    return xp.ascontiguousarray(image.reshape(n, h, w, c).transpose(_NCHW))
-
-
-def _landing_entries(size: int, kernel: int, stride: int, padding: int) -> np.ndarray:
-    """For each coordinate Y of an image axis: the (y, i) with y·s + i = Y + p (window y, kernel offset i).
-
-    (size, ⌈k/s⌉, 2) integers, (−1, −1) where Y has fewer than ⌈k/s⌉ of them."""
-    windows = (size + 2 * padding - kernel) // stride + 1
-    table = np.full((size, -(-kernel // stride), 2), -1)
-    for Y in range(size):
-        found = [((Y + padding - i) // stride, i) for i in range(kernel)
-                 if (Y + padding - i) % stride == 0 and 0 <= (Y + padding - i) // stride < windows]
-        table[Y, : len(found)] = np.reshape(found, (-1, 2))
-    return table
-
-
-@functools.lru_cache(maxsize=64)
-def _gather_index(size, kernel, stride, padding, device):
-    """The index ``_col2im_by_gathering`` reads with: for each pixel (Y, X), the flat positions
-    ((y·wo + x)·kh + i)·kw + j of its entries in ``rows``, and L = ho·wo·kh·kw (the zero slot) for
-    missing ones.  Made once per geometry and device."""
-    (kh, kw), (ho, wo) = kernel, [_out_size(size[a], kernel[a], stride[a], padding[a]) for a in range(2)]
-    rows_y = _landing_entries(size[0], kh, stride[0], padding[0])[:, None, :, None]  # (H, 1, m, 1, 2)
-    cols_x = _landing_entries(size[1], kw, stride[1], padding[1])[None, :, None, :]  # (1, W, 1, m, 2)
-    (y, i), (x, j) = (rows_y[..., 0], rows_y[..., 1]), (cols_x[..., 0], cols_x[..., 1])
-    zero_slot = ho * wo * kh * kw
-    flat = np.where((y >= 0) & (x >= 0), ((y * wo + x) * kh + i) * kw + j, zero_slot)
-    return backend.to_device(flat.reshape(size[0] * size[1], -1), device), zero_slot
 
 
 def _pixel_rows(a):

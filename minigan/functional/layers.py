@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from minigan import backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.functional import _kernels
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import sqrt
 from minigan.functional.reduce import mean, sum, var
@@ -73,6 +74,13 @@ class BatchNorm(Function):
         xp = backend.array_module(x)
         channels = (1, -1) + (1,) * (x.ndim - 2)
         self.batch_mean = x.mean(axis=self.axes, keepdims=True)
+        if _kernels.fused(x):  # the lines below, with two GPU kernels for their elementwise parts
+            centered = x - self.batch_mean
+            self.batch_var = xp.square(centered).mean(axis=self.axes, keepdims=True)
+            self.inv_std = _kernels.kernel("inverse_std")(self.batch_var, x.dtype.type(self.eps))
+            self.x_hat, y = _kernels.kernel("batch_norm")(centered, self.inv_std, gamma.reshape(channels),
+                                                          beta.reshape(channels))
+            return y
         x_hat = xp.subtract(x, self.batch_mean)
         self.batch_var = xp.square(x_hat).mean(axis=self.axes, keepdims=True)
         self.inv_std = 1 / xp.sqrt(self.batch_var + self.eps)
@@ -89,6 +97,13 @@ class BatchNorm(Function):
             # recording this backward (create_graph=True): s and x̂ must be differentiable in x as well
             s = (var(x, axes, keepdims=True, correction=0) + self.eps) ** -0.5
             x_hat = (x - mean(x, axes, keepdims=True)) * s
+        elif _kernels.fused(gy.data):  # the lines below, on arrays, the last one a GPU kernel
+            g_beta = gy.data.sum(axis=axes, keepdims=True)
+            g_gamma = (gy.data * self.x_hat).sum(axis=axes, keepdims=True)
+            g_x = _kernels.kernel("batch_norm_grad")(gy.data, self.x_hat, g_beta, g_gamma,
+                                                     gamma.data.reshape(g_beta.shape), self.inv_std,
+                                                     x.dtype.type(1.0 / count))
+            return Tensor(g_x), Tensor(g_gamma.reshape(gamma.shape)), Tensor(g_beta.reshape(gamma.shape))
         else:
             s, x_hat = Tensor(self.inv_std), Tensor(self.x_hat)  # a plain backward only needs their values
         # ∂L/∂β = Σ gy,  ∂L/∂γ = Σ gy x̂   (sums over the normalised axes)
@@ -98,6 +113,13 @@ class BatchNorm(Function):
         scale = reshape(gamma, g_beta.shape) * s
         g_x = (gy - (g_beta * (1.0 / count) + x_hat * (g_gamma * (1.0 / count)))) * scale
         return g_x, reshape(g_gamma, gamma.shape), reshape(g_beta, gamma.shape)
+
+
+def _running_average(running, statistic, m):
+    """(1 − m) r + m s: a new array (the running statistics are replaced, not written over)."""
+    if _kernels.fused(running):
+        return _kernels.kernel("running_average")(running, statistic, 1 - m, m)  # the line below, in one kernel
+    return (1 - m) * running + m * statistic
 
 
 def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
@@ -125,10 +147,10 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias
         y = normalize(x, gamma, beta)
         m = x.dtype.type(momentum)
         if running_mean is not None:
-            running_mean.data = (1 - m) * running_mean.data + m * normalize.batch_mean.reshape(-1)
+            running_mean.data = _running_average(running_mean.data, normalize.batch_mean.reshape(-1), m)
         if running_var is not None:
             unbiased = normalize.batch_var.reshape(-1) * x.dtype.type(count / (count - 1))
-            running_var.data = (1 - m) * running_var.data + m * unbiased
+            running_var.data = _running_average(running_var.data, unbiased, m)
         return y
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Function, Tensor
+from minigan.autograd import Function, Tensor, is_grad_enabled
+from minigan.functional import _kernels
 from minigan.functional._convert import as_tensor_like, check_tensor
 from minigan.functional.activation import _softplus_array, sigmoid
 from minigan.functional.math import abs, clip, log, maximum
@@ -63,6 +64,8 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     def forward(self, logit, y):
+        if _kernels.fused(logit):
+            return _kernels.kernel("bce_with_logits")(logit, y)  # the lines below, in one GPU kernel
         loss = _softplus_array(logit)
         loss -= y * logit
         return loss
@@ -70,7 +73,10 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(self, gy):
         logit, y = self.inputs
         # ∂/∂l = σ(l) − y,  ∂/∂y = −l
-        g_logit = gy * (sigmoid(logit) - y) if self.needs_grad[0] else None
+        if self.needs_grad[0] and _kernels.fused(gy.data) and not is_grad_enabled():  # in one GPU kernel:
+            g_logit = Tensor(_kernels.kernel("bce_with_logits_grad")(gy.data, logit.data, y.data))
+        else:
+            g_logit = gy * (sigmoid(logit) - y) if self.needs_grad[0] else None
         g_target = -gy * logit if self.needs_grad[1] else None
         return g_logit, g_target
 
