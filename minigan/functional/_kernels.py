@@ -18,6 +18,10 @@ from minigan import backend
 
 ENABLED = os.environ.get("MINIGAN_FUSED_KERNELS", "1") != "0"
 
+# an image's channels and size, the kernel's size, stride and padding, and the number of its positions
+# (conv._geometry gives them in this order)
+_GEOMETRY = "int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 sh, int32 sw, int32 ph, int32 pw, int32 ho, int32 wo"
+
 # name: (inputs, outputs, the C code for one element)
 SOURCES = {
     # σ(x) = e^min(x, 0) / (1 + e^−|x|)   (activation._sigmoid_array)
@@ -49,8 +53,7 @@ SOURCES = {
     "running_average": ("T running, T stat, T keep, T m", "T out", "out = keep * running + m * stat;"),
     # im2col: rows[(n, yo, xo), (ki, kj, ch)] = x_pad[n, ch, yo·sh + ki, xo·sw + kj]   (conv._im2col)
     "im2col": (
-        "raw T x, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 sh, int32 sw, int32 ph, int32 pw, "
-        "int32 ho, int32 wo", "T rows",
+        "raw T x, " + _GEOMETRY, "T rows",
         """
         ptrdiff_t t = i;
         const int ch = t % c; t /= c;
@@ -65,8 +68,7 @@ SOURCES = {
     # col2im: image[n, ch, y, x] = Σ over the (yo, xo, ki, kj) with yo·sh + ki = y + ph and xo·sw + kj = x + pw
     # of rows[(n, yo, xo), (ki, kj, ch)], added in the order of conv._add_windows   (conv._col2im)
     "col2im": (
-        "raw T rows, int32 c, int32 h, int32 w, int32 kh, int32 kw, int32 sh, int32 sw, int32 ph, int32 pw, "
-        "int32 ho, int32 wo", "T image",
+        "raw T rows, " + _GEOMETRY, "T image",
         """
         ptrdiff_t t = i;
         const int x_out = t % w; t /= w;
