@@ -121,6 +121,17 @@ def test_the_cpu_never_uses_them():
     assert not _kernels.fused(np.ones(3, dtype=np.float32))
 
 
+@needs_gpu
+def test_only_float32_and_float64_use_them(monkeypatch):
+    on_gpu = backend.module_for("gpu").ones(3, dtype=np.float32)
+    assert _kernels.fused(on_gpu) and _kernels.fused(on_gpu.astype(np.float64))
+    assert not _kernels.fused(on_gpu.astype(np.float16))
+    x = mg.tensor([-1.0, 0.0, 2.0], dtype=np.float16, device="gpu")
+    np.testing.assert_allclose(F.sigmoid(x).numpy(), 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0]))), rtol=1e-3)
+    monkeypatch.setattr(_kernels, "ENABLED", False)
+    assert not _kernels.fused(on_gpu)
+
+
 def test_every_kernel_has_a_call_site():
     sources = "".join(open(f"{F.__path__[0]}/{name}.py", encoding="utf-8").read()
                       for name in ("activation", "loss", "layers", "conv"))

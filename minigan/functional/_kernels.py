@@ -14,9 +14,12 @@ from __future__ import annotations
 import functools
 import os
 
+import numpy as np
+
 from minigan import backend
 
 ENABLED = os.environ.get("MINIGAN_FUSED_KERNELS", "1") != "0"
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # an image's channels and size, the kernel's size, stride and padding, and the number of its positions
 # (conv._geometry gives them in this order)
@@ -91,8 +94,10 @@ SOURCES = {
 
 
 def fused(array) -> bool:
-    """Whether ops on ``array`` use the kernels here: on the GPU, unless MINIGAN_FUSED_KERNELS=0."""
-    return ENABLED and backend.device_of(array) == "gpu"
+    """Whether ops on ``array`` use the kernels here: float32 and float64 arrays on the GPU, unless
+    MINIGAN_FUSED_KERNELS=0.  (Other dtypes, float16 say, take the plain lines: the C above is written for
+    types with the C math functions.)"""
+    return ENABLED and backend.device_of(array) == "gpu" and array.dtype in _KERNEL_DTYPES
 
 
 @functools.cache
