@@ -74,8 +74,8 @@ def _im2col(x, kernel, stride, padding):
     if _kernels.fused(x):  # the lines below (three launches) in one GPU kernel
         ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
         rows = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
-        return _kernels.kernel("im2col")(xp.ascontiguousarray(x), *_geometry(c, h, w, kernel, stride, padding, ho, wo),
-                                         rows)
+        geometry = _geometry(c, h, w, kernel, stride, padding, ho, wo)
+        return _kernels.kernel("im2col")(xp.ascontiguousarray(x), *geometry, rows)
     padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     padded[:, ph : ph + h, pw : pw + w] = x.transpose(_NHWC)
     return _windows(padded, kernel, stride, h_axis=1).reshape(-1, kh * kw * c)
@@ -89,8 +89,8 @@ def _col2im(rows, shape, kernel, stride, padding):
     xp = backend.array_module(rows)
     if _kernels.fused(rows):  # the lines below (kh·kw + 2 launches) in one GPU kernel, summing in their order
         image = xp.empty(shape, dtype=rows.dtype)
-        return _kernels.kernel("col2im")(xp.ascontiguousarray(rows), *_geometry(c, h, w, kernel, stride, padding, ho, wo),
-                                         image)
+        geometry = _geometry(c, h, w, kernel, stride, padding, ho, wo)
+        return _kernels.kernel("col2im")(xp.ascontiguousarray(rows), *geometry, image)
     padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=rows.dtype)
     _add_windows(rows.reshape(n, ho, wo, kh, kw, c), padded, stride, h_axis=1)
     return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_NCHW))
