@@ -6,12 +6,18 @@ digit into one logit (D(x) = σ(logit), "how real").  Both are trained on the bu
 
     samples_step00100.png ...  the same 100 z's drawn by G after 100, 1000, 2000, 5000, ... updates
     samples_final.png          and at the end of training
+    samples_refined.png        the same z's after D's correction (below)
     history.png                Ṽ of D, mean D(x) on real digits and mean D(G(z)) over training
-    samples.npy                --samples generated digits, N×784 in [−1, 1]
+    samples.npy                --samples generated digits, N×784 in [−1, 1], G(z) with D's correction
     metrics.json               judged by the classifier of minigan/metrics/classifier.py: the classifier
                                score (the Inception score's formula) beside that of real test digits,
                                which digits appear and how evenly (KL of their histogram from uniform),
-                               and the Fréchet distance of its features to the real test digits
+                               and the Fréchet distance of its features to the real test digits; the
+                               same for G alone, without the correction, under "generator_alone"
+
+After training, G proposes and D corrects (sections 10 and 11, minigan/train/latent_refinement.py): each z
+takes --refine-steps Langevin steps on E(z) = ½‖z‖² − β·logit D(G(z)) before G draws it.  --refine-steps 0
+gives G's own samples.
 
     python examples/mnist_gan.py                         # the default run (see docs/results.md)
     python examples/mnist_gan.py --steps 2000 --out out/quick
@@ -28,7 +34,7 @@ from minigan.cli import (example_parser, generate, halfway_decay, lecture_snapsh
 from minigan.data import load_mnist, sample_batch, scale_images
 from minigan.metrics.classifier import digit_metrics
 from minigan.plot import gan_history_figure, save_image_grid
-from minigan.train import train_gan
+from minigan.train import refine_latents, train_gan
 
 
 def make_generator(z_dim: int, hidden: int) -> nn.Module:
@@ -67,6 +73,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=10_000,
                         help="digits generated for samples.npy and the metrics (default: %(default)s)")
+    parser.add_argument("--refine-steps", type=int, default=40,
+                        help="Langevin steps of D's correction of each z, 0 for none (default: %(default)s)")
+    parser.add_argument("--refine-beta", type=float, default=3.5,
+                        help="β, the weight of D's logit in the energy (default: %(default)s)")
+    parser.add_argument("--refine-step-size", type=float, default=0.1,
+                        help="ε, the Langevin step size (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     out = setup_run(args)
@@ -85,8 +97,14 @@ def main(argv=None) -> dict:
                         callback=callback, progress=not args.no_progress)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
-    samples = generate(G, mg.randn(args.samples, args.z_dim))
+    z = mg.randn(args.samples, args.z_dim)
+    G_alone = generate(G, z)
+    # Sections 10 and 11: D corrects G.  Langevin steps on E(z) = ½‖z‖² − β·logit D(G(z)), from the same z's
+    refine = dict(steps=args.refine_steps, step_size=args.refine_step_size, beta=args.refine_beta)
+    samples = generate(G, refine_latents(G, D, z, **refine))
     save_image_grid(generate(G, z_shown), out / "samples_final.png", nrow=10, title=f"after {args.steps} updates")
+    save_image_grid(generate(G, refine_latents(G, D, z_shown, **refine)), out / "samples_refined.png", nrow=10,
+                    title=f"the same z's after {args.refine_steps} steps of D's correction (β = {args.refine_beta:g})")
     gan_history_figure(history, out / "history.png")
     save_samples(samples, out / "samples.npy")
     # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest
@@ -94,6 +112,7 @@ def main(argv=None) -> dict:
     test = scale_images(digits.test_images, flatten=True)
     metrics = {
         **digit_metrics(samples, reference=test),
+        "generator_alone": digit_metrics(G_alone, reference=test),
         "median_distance_to_nearest_training_digit": {
             "generated": float(np.median(nearest_distances(samples[:1000], x_train))),
             "real_test": float(np.median(nearest_distances(test, x_train))),
@@ -105,12 +124,14 @@ def main(argv=None) -> dict:
         "settings": vars(args),
     }
     save_json(metrics, out / "metrics.json")
+    alone = metrics["generator_alone"]
     print(f"classifier score {metrics['classifier_score']:.3f} (real test digits: {metrics['classifier_score_real']:.3f}, "
-          f"ratio {metrics['classifier_score'] / metrics['classifier_score_real']:.3f})")
+          f"ratio {metrics['classifier_score'] / metrics['classifier_score_real']:.3f}); G alone "
+          f"{alone['classifier_score']:.3f} (ratio {alone['classifier_score'] / alone['classifier_score_real']:.3f})")
     print(f"digits generated: {metrics['classes_generated']} of 10, histogram "
           + " ".join(f"{share:.3f}" for share in metrics["class_histogram"])
           + f", KL from uniform {metrics['class_kl_from_uniform']:.4f}")
-    print(f"Fréchet distance to test digits: {metrics['frechet_distance']:.2f}")
+    print(f"Fréchet distance to test digits: {metrics['frechet_distance']:.2f} (G alone: {alone['frechet_distance']:.2f})")
     print(f"training took {train_seconds:.0f} s ({train_cpu:.0f} s of CPU time); "
           f"figures, samples.npy and metrics.json in {out}/")
     return metrics

@@ -45,7 +45,8 @@ def written_json(path: Path) -> dict:
 def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
     metrics = example("mnist_gan").main(["--device", device, "--out", str(tmp_path), "--steps", "101", "--batch", "16",
                                          "--hidden", "32", "--z-dim", "8", "--samples", "50", "--no-progress"])
-    for name in ("samples_step00100.png", "samples_final.png", "history.png", "samples.npy", "metrics.json"):
+    for name in ("samples_step00100.png", "samples_final.png", "samples_refined.png", "history.png", "samples.npy",
+                 "metrics.json"):
         assert (tmp_path / name).is_file(), name
     samples = np.load(tmp_path / "samples.npy")
     assert samples.shape == (50, 784) and samples.dtype == np.float32
@@ -55,6 +56,17 @@ def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
     assert 1 <= saved["classifier_score"] <= 10 and 9 < saved["classifier_score_real"] <= 10
     assert 0 <= saved["classes_generated"] <= 10 and len(saved["class_histogram"]) == 10
     assert saved["train_cpu_seconds"] > 0 and saved["settings"]["steps"] == 101
+    # G's own samples are judged too, and D's correction moved them
+    alone = saved["generator_alone"]
+    assert alone["classifier_score_real"] == saved["classifier_score_real"] and alone["samples"] == 50
+    assert alone["frechet_distance"] != saved["frechet_distance"]
+
+
+def test_mnist_gan_without_refinement_reports_g_alone(tmp_path):
+    metrics = example("mnist_gan").main(["--out", str(tmp_path), "--steps", "3", "--batch", "16", "--hidden", "32",
+                                         "--z-dim", "8", "--samples", "40", "--refine-steps", "0", "--no-progress"])
+    assert metrics["classifier_score"] == pytest.approx(metrics["generator_alone"]["classifier_score"])
+    assert metrics["frechet_distance"] == pytest.approx(metrics["generator_alone"]["frechet_distance"])
 
 
 def test_anime_faces_dcgan_writes_grids_traversal_samples_and_metrics(tmp_path):
