@@ -84,10 +84,12 @@ def test_networks_are_left_as_they_were(device):
         assert p.requires_grad and p.grad is None
 
 
-def test_float32_stays_float32_and_numpy_input_is_accepted(device):
+def test_float32_stays_float32_and_numpy_input_is_taken_like_mg_tensor(device):
     G, D = Shift(0.5), log_ratio_discriminator(1.0)
-    z = refine_latents(G, D, np.zeros((7, 1), np.float32), steps=2)
+    z = refine_latents(G, D, mg.zeros(7, 1), steps=2)
     assert z.dtype == np.float32 and z.shape == (7, 1) and z.device == device
+    z = refine_latents(G, D, np.zeros((7, 1)), steps=2)  # float64 NumPy: the default dtype and device, as mg.tensor
+    assert z.dtype == np.float32 and z.device == device
 
 
 @pytest.mark.parametrize("kwargs, message", [

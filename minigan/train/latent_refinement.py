@@ -18,14 +18,15 @@ NeurIPS 2020).  Langevin dynamics draws from p(z) ∝ e^{−E(z)} with nothing b
 
 starting from G's own z's, ∇E(z) = z − ∇_z l(G(z)) computed by backpropagation through D and G.
 
-The trained D is not D*, and D's errors are corrected too.  ``beta`` > 1, E(z) = ½‖z‖² − β l(G(z)), draws
+The trained D is not D*, so the correction is only as good as D's judgement.  ``beta`` > 1, E(z) = ½‖z‖² − β l(G(z)), draws
 from P_prior · e^{β l} instead: it leans further towards what D finds real, the arg max of section 9 in the
 limit, trading variety for fewer odd samples.  ``docs/results.md`` measures the trade on MNIST.
 """
 from __future__ import annotations
 
 from minigan import backend
-from minigan.autograd import Tensor, grad
+from minigan.autograd import Tensor, grad, tensor
+from minigan.train.gan import fixed
 
 
 def refine_latents(G, D, z, steps: int = 30, step_size: float = 0.1, beta: float = 1.0, batch: int = 1000) -> Tensor:
@@ -34,7 +35,8 @@ def refine_latents(G, D, z, steps: int = 30, step_size: float = 0.1, beta: float
     G, D:       the trained generator (z ↦ x) and discriminator (x ↦ logit); both run in evaluation mode
                 (batch norm with its running statistics, no dropout) and are returned to the mode they were in.
                 Their parameters are not changed and get no gradients.
-    z:          (n, z_dim) tensor (or array) of starting noise vectors, usually draws from the prior.
+    z:          (n, z_dim) tensor of starting noise vectors, usually draws from the prior (an array is taken
+                as ``mg.tensor`` takes it: default dtype, default device).
     step_size:  ε of z ← z − (ε/2)∇E(z) + √ε n.
     beta:       β, how strongly D's judgement reweights G (1: towards P_data if D were D*; 0: the prior alone).
     batch:      rows refined at a time (the result does not depend on it beyond the noise drawn).
@@ -47,20 +49,16 @@ def refine_latents(G, D, z, steps: int = 30, step_size: float = 0.1, beta: float
         raise ValueError(f"refine_latents: step_size must be positive, got {step_size}")
     if not beta >= 0:
         raise ValueError(f"refine_latents: beta must be non-negative, got {beta}")
-    z = z if isinstance(z, Tensor) else Tensor(z)
+    z = z if isinstance(z, Tensor) else tensor(z)
     if z.ndim != 2:
         raise ValueError(f"refine_latents: z must be (n, z_dim), got shape {z.shape}")
     modes = (G.training, D.training)
-    parameters = [p for p in list(G.parameters()) + list(D.parameters()) if p.requires_grad]
     G.eval()
     D.eval()
-    for p in parameters:
-        p.requires_grad = False
     try:
-        rows = [_langevin(G, D, z.data[i:i + batch], steps, step_size, beta) for i in range(0, len(z.data), batch)]
+        with fixed(G), fixed(D):  # only z moves
+            rows = [_langevin(G, D, z.data[i:i + batch], steps, step_size, beta) for i in range(0, len(z.data), batch)]
     finally:
-        for p in parameters:
-            p.requires_grad = True
         G.train(modes[0])
         D.train(modes[1])
     xp = backend.array_module(z.data)
