@@ -81,6 +81,9 @@ def main(argv=None) -> dict:
                         help="ε, the Langevin step size (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    if args.refine_steps < 0 or not args.refine_step_size > 0 or not args.refine_beta >= 0:
+        parser.error("--refine-steps must be at least 0, --refine-step-size positive and --refine-beta at least 0 "
+                     f"(got {args.refine_steps}, {args.refine_step_size}, {args.refine_beta})")
     out = setup_run(args)
     start, cpu_start = time.perf_counter(), time.process_time()
 

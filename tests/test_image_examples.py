@@ -62,6 +62,15 @@ def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
     assert alone["frechet_distance"] != saved["frechet_distance"]
 
 
+@pytest.mark.parametrize("option, value", [("--refine-steps", "-1"), ("--refine-step-size", "0"),
+                                           ("--refine-beta", "-2")])
+def test_mnist_gan_rejects_bad_refinement_settings_before_training(option, value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        example("mnist_gan").main(["--out", str(tmp_path / "never"), option, value])
+    assert stop.value.code == 2 and "--refine-steps must be at least 0" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
 def test_mnist_gan_without_refinement_reports_g_alone(tmp_path):
     metrics = example("mnist_gan").main(["--out", str(tmp_path), "--steps", "3", "--batch", "16", "--hidden", "32",
                                          "--z-dim", "8", "--samples", "40", "--refine-steps", "0", "--no-progress"])
