@@ -96,6 +96,7 @@ def test_float32_stays_float32_and_numpy_input_is_taken_like_mg_tensor(device):
     ({"steps": -1}, "steps must be at least 0"),
     ({"step_size": 0.0}, "step_size must be positive"),
     ({"beta": -1.0}, "beta must be non-negative"),
+    ({"batch": 0}, "batch must be at least 1"),
 ])
 def test_bad_settings_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -49,6 +49,8 @@ def refine_latents(G, D, z, steps: int = 30, step_size: float = 0.1, beta: float
         raise ValueError(f"refine_latents: step_size must be positive, got {step_size}")
     if not beta >= 0:
         raise ValueError(f"refine_latents: beta must be non-negative, got {beta}")
+    if batch < 1:
+        raise ValueError(f"refine_latents: batch must be at least 1, got {batch}")
     z = z if isinstance(z, Tensor) else tensor(z)
     if z.ndim != 2:
         raise ValueError(f"refine_latents: z must be (n, z_dim), got shape {z.shape}")
