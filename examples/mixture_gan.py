@@ -21,13 +21,13 @@ from minigan.cli import example_parser, save_json, save_samples, setup_run
 from minigan.data.mixtures import DATASETS
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
 from minigan.plot import pyplot, save
-from minigan.train import PacDiscriminator, train_gan
+from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.objectives import OBJECTIVES
 
 # per data set, the default settings; any of them can be overridden on the command line
 DEFAULTS = {
-    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
-    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1),
+    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1, ema=0.0),
+    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1, ema=0.0),
 }
 # Adam's β₁, β₂: the GAN papers' (0.5, 0.999); WGAN-GP's paper uses (0, 0.9)
 BETAS = {"wgan-gp": (0.0, 0.9)}
@@ -102,6 +102,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--layers", type=int, help="hidden layers of G and D")
     parser.add_argument("--z-dim", type=int, help="dimension of the noise z")
     parser.add_argument("--k", type=int, help="D updates per G update")
+    parser.add_argument("--ema", type=float, help="β of the moving average of G's weights that samples are drawn "
+                        "from (minigan/train/ema.py); 0: G's own weights")
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -109,6 +111,8 @@ def main(argv=None) -> dict:
     for key, value in DEFAULTS[args.data].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if not 0 <= args.ema < 1:
+        parser.error(f"--ema must be in [0, 1), got {args.ema}")
     out = setup_run(args)
     print("settings:", {key: getattr(args, key) for key in DEFAULTS[args.data]})
     start = time.perf_counter()
@@ -132,20 +136,24 @@ def main(argv=None) -> dict:
     # around them (a jitter of a few σ = 0.01 is enough to leave the 3σ circle of the ring)
     schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
 
+    # samples come from G's weights averaged over the last updates when --ema is set (a stabiliser around the
+    # lecture's loop; minigan/train/ema.py)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    G_sample = G_average or G
     snap_steps = sorted({args.steps // 10, args.steps // 4, args.steps // 2, args.steps - 1})
     snapshots = []
 
     def callback(step, history):
         if step in snap_steps:
-            snapshots.append((step + 1, generate(G, N_SAMPLES, args.z_dim, scale)))
+            snapshots.append((step + 1, generate(G_sample, N_SAMPLES, args.z_dim, scale)))
 
     sample_real = lambda m: data.sample(m) * (1 / scale)  # noqa: E731
     history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                         m=args.batch, k=args.k, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
-                        callback=callback, progress=not args.no_progress)
+                        callback=callback, progress=not args.no_progress, average=G_average)
     seconds = time.perf_counter() - start
 
-    samples = generate(G, N_SAMPLES, args.z_dim, scale)
+    samples = generate(G_sample, N_SAMPLES, args.z_dim, scale)
     metrics = {**mode_metrics(samples, data.modes, data.std), "seconds": seconds,
                "final_V_D": history["V_D"][-1], "settings": vars(args)}
     snapshots_figure(snapshots, data, out / f"{args.data}_training.png")

@@ -22,7 +22,7 @@ from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.plot import pyplot, save
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
-from minigan.train import train_gan
+from minigan.train import AveragedModel, train_gan
 from minigan.train.objectives import Lecture
 
 
@@ -90,8 +90,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--d-steps", type=int, default=2, help="k, updates of D per iteration (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
+    parser.add_argument("--ema", type=float, default=0.0,
+                        help="β of the moving average of G's weights that samples are drawn from "
+                             "(minigan/train/ema.py); 0: G's own weights (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    if not 0 <= args.ema < 1:
+        parser.error(f"--ema must be in [0, 1), got {args.ema}")
     out = setup_run(args)
     start = time.perf_counter()
 
@@ -104,20 +109,24 @@ def main(argv=None) -> dict:
     schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
 
     grid = np.linspace(data.overall_mean - 5 * data.overall_std, data.overall_mean + 5 * data.overall_std, 801)
+    # Samples come from G's weights averaged over the last updates when --ema is set (a stabiliser, not the
+    # lecture's algorithm: see minigan/train/ema.py and docs/lecture.md, section 3)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    G_sample = G_average or G
     snap_steps = sorted({0, args.steps // 10, args.steps // 3, args.steps - 1})
     snapshots = []
 
     def callback(step, history):
         if step in snap_steps:
-            snapshots.append(snapshot(G, D, data, grid, args.z_dim, step + 1))
+            snapshots.append(snapshot(G_sample, D, data, grid, args.z_dim, step + 1))
 
     objective = Lecture("log D" if args.objective == "logD" else "minimax")
     history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                         m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule, callback=callback,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, average=G_average)
 
     # ---- metrics on 10,000 samples
-    samples = generate(G, 10_000, args.z_dim)
+    samples = generate(G_sample, 10_000, args.z_dim)
     real = data.sample(10_000).numpy().reshape(-1)
     dx = grid[1] - grid[0]
     p_data, p_g = data.pdf(grid), gaussian_kde(samples, grid)

@@ -106,6 +106,24 @@ def test_nan_guard_names_step_and_quantity():
         train_gan(G, D, poisoned_real, sample_noise, opt_D, opt_G, steps=5, m=8, progress=False)
 
 
+def test_nan_guard_stops_before_the_step_so_the_parameters_stay_finite():
+    """Each Ṽ is checked before its update: at the error D and G hold the weights of the last good iteration."""
+    G, D, opt_D, opt_G = tiny_gan()
+    calls, after_first = [], []
+
+    def poisoned_real(m):
+        calls.append(m)
+        return mg.full((m, 1), float("nan")) if len(calls) > 1 else sample_real(m)
+
+    with pytest.raises(TrainingDiverged, match=r"step 1: Ṽ of D became nan"):
+        train_gan(G, D, poisoned_real, sample_noise, opt_D, opt_G, steps=5, m=8, progress=False,
+                  callback=lambda step, h: after_first.append(params(G) + params(D)))
+    assert len(after_first) == 1
+    for kept, now in zip(after_first[0], params(G) + params(D)):
+        assert np.isfinite(now).all()
+        np.testing.assert_array_equal(kept, now)
+
+
 def test_lr_schedule_scales_initial_rate():
     G, D, opt_D, opt_G = tiny_gan()
     seen = []

@@ -62,7 +62,7 @@ def _guard(value: float, what: str, step: int) -> float:
 
 def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int = 64, k: int = 1,
               objective=None, start_step: int = 0, history: dict | None = None, lr_schedule=None,
-              callback=None, progress: bool = True) -> dict:
+              callback=None, progress: bool = True, average=None) -> dict:
     """Train G and D with the lecture's algorithm for iterations ``start_step .. steps − 1``.
 
     G, D:          modules; D returns one logit per example (D(x) = σ(logit)).
@@ -74,6 +74,11 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
     lr_schedule:   optional step ↦ factor; each optimizer's learning rate is its initial rate × factor.
     callback:      optional ``callback(step, history)`` after every iteration (snapshots, checkpoints).
     start_step, history: to continue a run restored with ``load_checkpoint``.
+    average:       optional ``AveragedModel`` of G (minigan/train/ema.py), updated after each of G's steps: a
+                   stabiliser around the algorithm, not part of it.
+
+    Each Ṽ is checked before its step: if one is NaN or Inf, ``TrainingDiverged`` is raised while the
+    parameters are still the last finite ones, so they can be saved.
 
     Returns the history: per iteration, D's Ṽ (``V_D``), G's Ṽ (``V_G``), the mean of D(x) on real
     examples (``D_x``) and on generated ones (``D_G_z``).
@@ -104,6 +109,7 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
                 x_tilde = G(z)
             # 4. Ṽ = 1/m Σ log D(xⁱ) + 1/m Σ log(1 − D(x̃ⁱ))   (and the logits D gave, for the record)
             V_D, real_logit, fake_logit = objective.discriminator(D, x, x_tilde)
+            v_d = _guard(V_D.item(), "Ṽ of D", step)
             #    θd ← θd + η ∇Ṽ(θd)
             opt_D.zero_grad()
             V_D.backward()
@@ -115,12 +121,16 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
         # 2. Ṽ = 1/m Σ log D(G(zⁱ))   (G and D are one big network; only θg moves)
         with fixed(D):
             V_G, _ = objective.generator_value(D, G(z))
+            v_g = _guard(V_G.item(), "Ṽ of G", step)
             #  θg ← θg + η ∇Ṽ(θg)
             opt_G.zero_grad()
             V_G.backward()
             opt_G.step()
+        # (the stabiliser, when asked for: θ̄g ← β θ̄g + (1 − β) θg, minigan/train/ema.py)
+        if average is not None:
+            average.update_parameters(G)
 
-        _record(history, step, V_D, V_G, real_logit, fake_logit)
+        _record(history, step, v_d, v_g, real_logit, fake_logit)
         if progress and step % 25 == 0:
             bar.set_postfix(V_D=f"{history['V_D'][-1]:.3f}", D_x=f"{history['D_x'][-1]:.2f}",
                             D_G_z=f"{history['D_G_z'][-1]:.2f}")
@@ -130,12 +140,13 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
     return history
 
 
-def _record(history: dict, step: int, V_D, V_G, real_logit, fake_logit) -> None:
-    """Append this iteration's numbers, stopping with a clear error if any is NaN or Inf."""
+def _record(history: dict, step: int, v_d: float, v_g: float, real_logit, fake_logit) -> None:
+    """Append this iteration's numbers (both Ṽ already checked), stopping with a clear error if D(x) or
+    D(G(z)) is NaN."""
     with no_grad():
         d_x = sigmoid(real_logit).mean().item()
         d_g_z = sigmoid(fake_logit).mean().item()
-    history["V_D"].append(_guard(V_D.item(), "Ṽ of D", step))
-    history["V_G"].append(_guard(V_G.item(), "Ṽ of G", step))
+    history["V_D"].append(v_d)
+    history["V_G"].append(v_g)
     history["D_x"].append(_guard(d_x, "mean D(x)", step))
     history["D_G_z"].append(_guard(d_g_z, "mean D(G(z))", step))
