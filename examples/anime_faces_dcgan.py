@@ -30,12 +30,12 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (example_parser, generate, halfway_decay, lecture_snapshots, save_json, save_samples,
-                         setup_run)
+from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
+                         save_samples, setup_run)
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
 from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
-from minigan.train import PacDiscriminator, train_gan
+from minigan.train import AveragedModel, PacDiscriminator, train_gan
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
@@ -171,6 +171,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
     parser.add_argument("--traversal-bases", type=int, default=32,
                         help="z's the change of each coordinate is averaged over (default: %(default)s)")
+    add_ema_option(parser, default=0.0)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.pack < 1 or args.batch % args.pack:
@@ -190,11 +191,14 @@ def main(argv=None) -> dict:
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(64, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    callback = lecture_snapshots(G, z_shown, out, args.steps, nrow=8)
+    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=8)
 
     history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
                         steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                        callback=callback, progress=not args.no_progress)
+                        callback=callback, progress=not args.no_progress, average=G_average)
+    G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     classifier = face_classifier()

@@ -17,7 +17,7 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
 from minigan.data.mixtures import DATASETS
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
 from minigan.plot import pyplot, save
@@ -102,8 +102,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--layers", type=int, help="hidden layers of G and D")
     parser.add_argument("--z-dim", type=int, help="dimension of the noise z")
     parser.add_argument("--k", type=int, help="D updates per G update")
-    parser.add_argument("--ema", type=float, help="β of the moving average of G's weights that samples are drawn "
-                        "from (minigan/train/ema.py); 0: G's own weights")
+    add_ema_option(parser, default=None)
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -111,8 +110,6 @@ def main(argv=None) -> dict:
     for key, value in DEFAULTS[args.data].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if not 0 <= args.ema < 1:
-        parser.error(f"--ema must be in [0, 1), got {args.ema}")
     out = setup_run(args)
     print("settings:", {key: getattr(args, key) for key in DEFAULTS[args.data]})
     start = time.perf_counter()

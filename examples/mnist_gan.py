@@ -29,12 +29,12 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (example_parser, generate, halfway_decay, lecture_snapshots, save_json, save_samples,
-                         setup_run)
+from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
+                         save_samples, setup_run)
 from minigan.data import load_mnist, sample_batch, scale_images
 from minigan.metrics.classifier import digit_metrics
 from minigan.plot import gan_history_figure, save_image_grid
-from minigan.train import refine_latents, train_gan
+from minigan.train import AveragedModel, refine_latents, train_gan
 
 
 def make_generator(z_dim: int, hidden: int) -> nn.Module:
@@ -79,6 +79,7 @@ def main(argv=None) -> dict:
                         help="β, the weight of D's logit in the energy (default: %(default)s)")
     parser.add_argument("--refine-step-size", type=float, default=0.1,
                         help="ε, the Langevin step size (default: %(default)s)")
+    add_ema_option(parser, default=0.0)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.refine_steps < 0 or not args.refine_step_size > 0 or not args.refine_beta >= 0:
@@ -93,11 +94,14 @@ def main(argv=None) -> dict:
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    callback = lecture_snapshots(G, z_shown, out, args.steps, nrow=10)
+    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=10)
 
     history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
                         steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                        callback=callback, progress=not args.no_progress)
+                        callback=callback, progress=not args.no_progress, average=G_average)
+    G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     z = mg.randn(args.samples, args.z_dim)

@@ -4,9 +4,10 @@ G turns noise z into a number, D scores numbers; both are small MLPs trained wit
 minigan/train/gan.py.  At several moments of training the script draws, on one axis each, the data
 density, the generator's density, D(x) and the optimal D*(x) = P_data / (P_data + P_G), and at the end
 it prints and saves the metrics: mean and σ error, KS and Wasserstein-1 distances on 10,000 samples,
-and V(G, D) beside −2 log 2 + 2 JSD(P_data ‖ P_G).
+and V(G, D) beside −2 log 2 + 2 JSD(P_data ‖ P_G).  The samples (and P_G) come from G with its weights
+averaged over the last ~1,000 updates (--ema, minigan/train/ema.py; --ema 0 for G's own weights).
 
-    python examples/toy_1d_gan.py                       # ~15 s on a laptop CPU
+    python examples/toy_1d_gan.py                       # ~25 s on a 2-core CPU
     python examples/toy_1d_gan.py --objective minimax   # the theory's G objective
     python examples/toy_1d_gan.py --data mixture        # two modes
 """
@@ -17,7 +18,7 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
 from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.plot import pyplot, save
@@ -84,19 +85,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian")
     parser.add_argument("--objective", choices=["logD", "minimax"], default="logD",
                         help="G maximises log D(G(z)) (logD, the lecture's practice) or minimises log(1 − D(G(z)))")
-    parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=6000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
-    parser.add_argument("--d-steps", type=int, default=2, help="k, updates of D per iteration (default: %(default)s)")
+    parser.add_argument("--d-steps", type=int, default=3, help="k, updates of D per iteration (default: %(default)s)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
-    parser.add_argument("--ema", type=float, default=0.0,
-                        help="β of the moving average of G's weights that samples are drawn from "
-                             "(minigan/train/ema.py); 0: G's own weights (default: %(default)s)")
+    add_ema_option(parser, default=0.999)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
-    if not 0 <= args.ema < 1:
-        parser.error(f"--ema must be in [0, 1), got {args.ema}")
     out = setup_run(args)
     start = time.perf_counter()
 

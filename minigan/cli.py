@@ -30,6 +30,26 @@ def example_parser(description: str | None, out: str = "out") -> argparse.Argume
     return parser
 
 
+def ema_decay(text: str) -> float:
+    """The argparse type of ``--ema``: β of the moving average of G's weights, in [0, 1) (0: no average)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"β must be in [0, 1), got {text}")
+    return value
+
+
+def add_ema_option(parser: argparse.ArgumentParser, default: float | None) -> None:
+    """``--ema β``: the GAN examples draw their samples from G's weights averaged over training
+    (minigan/train/ema.py), a stabiliser around the lecture's loop; 0 draws them from G's own weights."""
+    shown = "" if default is None else " (default: %(default)s)"
+    parser.add_argument("--ema", type=ema_decay, default=default,
+                        help="β of the moving average of G's weights that samples are drawn from; 0: G's own "
+                             f"weights{shown}")
+
+
 def setup_run(args) -> Path:
     """Set the device and the seed from ``args``; create and return the output folder."""
     backend.set_device(args.device)

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A metric written a.b is metrics["a"]["b"]; "ratio" is classifier_score / classifier_score_real.
 TARGETS = {
     "toy_1d_gan": [("mean_error", "abs <", 0.05), ("std_ratio_error", "abs <", 0.05),
-                   ("ks_vs_exact_cdf", "<", 0.03), ("seconds", "<=", 30)],
+                   ("ks_vs_exact_cdf", "<", 0.03), ("ks", "<", 0.03), ("seconds", "<=", 30)],
     "mixture_gan --data ring": [("modes", ">=", 8), ("high_quality", ">=", 0.97), ("reverse_kl", "<=", 0.05),
                                 ("seconds", "<=", 300)],
     "mixture_gan --data grid": [("modes", ">=", 24), ("high_quality", ">=", 0.95), ("reverse_kl", "<=", 0.04),
