@@ -376,3 +376,16 @@ def test_reset_running_stats():
     bn.reset_running_stats()
     assert np.all(bn.running_mean.numpy() == 0) and np.all(bn.running_var.numpy() == 1)
     assert int(bn.num_batches_tracked.item()) == 0
+
+
+def test_numpy_integers_are_taken_as_sizes(device):
+    n = np.int64(3)
+    assert nn.Linear(n, np.int32(2)).weight.shape == (2, 3)
+    assert nn.Conv2d(n, 4, np.int64(3), stride=(np.int64(1), 2)).weight.shape == (4, 3, 3, 3)
+    assert nn.BatchNorm1d(n).weight.shape == (3,)
+    assert isinstance(nn.Linear(n, 2).in_features, int)
+    assert nn.Unflatten(1, (np.int64(2), 3))(mg.zeros(4, 6)).shape == (4, 2, 3)
+    for bad in (1.5, True, 0, "3"):
+        with pytest.raises(ValueError, match="Linear: in_features must be a positive integer"):
+            nn.Linear(bad, 2)
+

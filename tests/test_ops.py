@@ -163,6 +163,7 @@ CASES = [
     Case("sum axis=1", lambda x: x.sum(axis=1), lambda x: x.sum(axis=1), ((N, (2, 3, 4)),)),
     Case("sum axis=(0,2) keepdims", lambda x: F.sum(x, (0, 2), keepdims=True),
          lambda x: x.sum(axis=(0, 2), keepdims=True), ((N, (2, 3, 4)),)),
+    Case("sum axis=np.int64(1)", lambda x: x.sum(axis=np.int64(1)), lambda x: x.sum(axis=1), ((N, (2, 3, 4)),)),
     Case("sum axis=-1 keepdims", lambda x: F.sum(x, -1, True), lambda x: x.sum(-1, keepdims=True), ((N, (3, 4)),)),
     Case("mean -> 0-d", F.mean, np.mean, ((N, (2, 3, 4)),)),
     Case("mean axis=0", lambda x: x.mean(axis=0), lambda x: x.mean(axis=0), ((N, (3, 4)),)),
@@ -400,3 +401,48 @@ def test_batch_norm_running_statistics(shape, device):
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="evaluation mode needs running_mean"):
         F.batch_norm(x, training=False)
+
+
+# ---------------------------------------------------------------- every axis is checked, once, the same way
+OUT_OF_RANGE = {
+    "cat axis=2": lambda t: F.cat([t, t], axis=2),
+    "stack axis=3": lambda t: F.stack([t, t], axis=3),
+    "permute(2, 1)": lambda t: t.permute(2, 1),
+    "transpose((0, 0))": lambda t: F.transpose(t, (0, 0)),
+    "swapaxes(0, 2)": lambda t: F.swapaxes(t, 0, 2),
+    "flatten(3)": lambda t: F.flatten(t, 3),
+    "flatten end_dim=-3": lambda t: F.flatten(t, 0, -3),
+    "sum axis=2": lambda t: t.sum(axis=2),
+    "mean axis=(0, -3)": lambda t: t.mean(axis=(0, -3)),
+    "max axis=2": lambda t: t.max(axis=2),
+    "var axis=5": lambda t: F.var(t, 5),
+    "logsumexp axis=2": lambda t: F.logsumexp(t, 2),
+    "softmax axis=2": lambda t: F.softmax(t, axis=2),
+    "log_softmax axis=-3": lambda t: F.log_softmax(t, axis=-3),
+    "nn.Flatten(3)": lambda t: mg.nn.Flatten(3)(t),
+    "nn.Unflatten(3, ...)": lambda t: mg.nn.Unflatten(3, (1, 3))(t),
+}
+
+
+@pytest.mark.parametrize("call", OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
+def test_an_axis_out_of_range_is_an_error_not_a_wrap_around(call, device):
+    t = mg.ones(2, 3)
+    with pytest.raises(IndexError, match=r"out of range for a tensor with [23] dimensions|not a permutation|comes after"):
+        call(t)
+    with pytest.raises(ValueError):  # also a ValueError, as NumPy's AxisError is
+        call(t)
+
+
+def test_an_axis_named_twice_is_an_error():
+    with pytest.raises(IndexError, match="more than once"):
+        mg.ones(2, 3).sum(axis=(1, -1))
+
+
+def test_numpy_integers_are_taken_as_axes(device):
+    t = mg.tensor(np.arange(6.0).reshape(2, 3))
+    i = np.int64(1)
+    np.testing.assert_array_equal(t.sum(axis=i).numpy(), [3, 12])
+    np.testing.assert_array_equal(F.cat([t, t], axis=i).shape, (2, 6))
+    np.testing.assert_array_equal(F.softmax(t, axis=np.int32(0)).shape, (2, 3))
+    assert t.permute(i, np.int64(0)).shape == (3, 2)
+    assert F.flatten(t, np.int64(0)).shape == (6,)

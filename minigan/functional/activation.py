@@ -1,7 +1,7 @@
 """Activation functions, each with a numerically stable forward."""
 from __future__ import annotations
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
 from minigan.functional import _kernels
 from minigan.functional._convert import check_tensor
@@ -215,9 +215,11 @@ class LogSoftmax(Function):
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) / Σ exp(x) along ``axis``."""
-    return Softmax(axis)(check_tensor(x, "softmax"))
+    check_tensor(x, "softmax")
+    return Softmax(_validate.axis(axis, x.ndim, "softmax"))(x)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log softmax(x) along ``axis``, computed without forming softmax."""
-    return LogSoftmax(axis)(check_tensor(x, "log_softmax"))
+    check_tensor(x, "log_softmax")
+    return LogSoftmax(_validate.axis(axis, x.ndim, "log_softmax"))(x)

@@ -1,22 +1,11 @@
 """Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy)."""
 from __future__ import annotations
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import exp, log, sqrt
 from minigan.functional.shape import broadcast_to, reshape
-
-
-def _axes(axis, ndim: int):
-    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted(a % ndim for a in axes))
 
 
 def _kept_shape(shape, axes) -> tuple:
@@ -41,13 +30,13 @@ class Sum(Function):
 def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
     """Sum over ``axis`` (all axes when None)."""
     check_tensor(x, "sum")
-    return Sum(_axes(axis, x.ndim), keepdims)(x)
+    return Sum(_validate.axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
 def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis`` (all axes when None)."""
     check_tensor(x, "mean")
-    axes = _axes(axis, x.ndim)
+    axes = _validate.axes(axis, x.ndim, "mean")
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -78,7 +67,7 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
     check_tensor(x, "max")
     if x.size == 0:
         raise ValueError("max: the tensor is empty")
-    return Max(_axes(axis, x.ndim), keepdims)(x)
+    return Max(_validate.axes(axis, x.ndim, "max"), keepdims)(x)
 
 
 def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
@@ -90,7 +79,7 @@ def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
     """Variance over ``axis``: Σ(x − mean)² / (N − correction); ``correction=1`` (the default, as in
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
     check_tensor(x, "var")
-    axes = _axes(axis, x.ndim)
+    axes = _validate.axes(axis, x.ndim, "var")
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -107,7 +96,8 @@ def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
 
 def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first."""
-    axes = _axes(axis, x.ndim)
+    check_tensor(x, "logsumexp")
+    axes = _validate.axes(axis, x.ndim, "logsumexp")
     shift = Tensor(backend.array_module(x.data).max(x.data, axis=axes, keepdims=True))
     out = log(sum(exp(x - shift), axes, keepdims=True)) + shift
     return out if keepdims else reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))

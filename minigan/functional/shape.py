@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 
@@ -51,10 +51,9 @@ class Transpose(Function):
 
 def transpose(x: Tensor, axes=None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None), like ``numpy.transpose``."""
-    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
-    return Transpose(axes)(check_tensor(x, "transpose"))
+    check_tensor(x, "transpose")
+    axes = tuple(range(x.ndim))[::-1] if axes is None else _validate.permutation(axes, x.ndim, "transpose")
+    return Transpose(axes)(x)
 
 
 def permute(x: Tensor, *dims) -> Tensor:
@@ -66,6 +65,7 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """Swap two axes (PyTorch's ``x.transpose(a, b)``)."""
+    a, b = _validate.axis(a, x.ndim, "swapaxes", "dim0"), _validate.axis(b, x.ndim, "swapaxes", "dim1")
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
@@ -146,7 +146,7 @@ def concatenate(xs, axis: int = 0) -> Tensor:
     xs = [check_tensor(x, "concatenate") for x in xs]
     if not xs:
         raise ValueError("concatenate: needs at least one tensor")
-    return Concatenate(axis % xs[0].ndim)(*xs)
+    return Concatenate(_validate.axis(axis, xs[0].ndim, "concatenate"))(*xs)
 
 
 cat = concatenate
@@ -159,7 +159,7 @@ def stack(xs, axis: int = 0) -> Tensor:
         raise ValueError("stack: needs at least one tensor")
     if len({x.shape for x in xs}) != 1:
         raise ValueError(f"stack: all tensors must have one shape, got {[x.shape for x in xs]}")
-    axis = axis % (xs[0].ndim + 1)
+    axis = _validate.axis(axis, xs[0].ndim + 1, "stack")
     new_shape = xs[0].shape[:axis] + (1,) + xs[0].shape[axis:]
     return concatenate([reshape(x, new_shape) for x in xs], axis=axis)
 
@@ -264,6 +264,10 @@ def astype(x: Tensor, dtype) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     """Merge the axes ``start_dim..end_dim`` into one (``torch.flatten``)."""
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    check_tensor(x, "flatten")
+    start = _validate.axis(start_dim, x.ndim, "flatten", "start_dim")
+    end = _validate.axis(end_dim, x.ndim, "flatten", "end_dim")
+    if start > end:
+        raise _validate.AxisError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = int(np.prod(x.shape[start : end + 1]))
     return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1 :])
