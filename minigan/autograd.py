@@ -77,7 +77,8 @@ class Tensor:
     """
 
     __array_priority__ = 200  # so ``ndarray + Tensor`` calls Tensor.__radd__
-    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version_counter", "name",
+                 "__weakref__")
 
     def __init__(self, data, requires_grad: bool = False, name: str | None = None):
         self._data = data
@@ -85,7 +86,8 @@ class Tensor:
         self.creator = None
         self.generation = 0
         self.requires_grad = requires_grad
-        self._version = 0
+        # how often the array was changed in place: a one-element list, which a view shares with its base
+        self._version_counter = [0]
         self.name = name
 
     # ------------------------------------------------------------ the array inside
@@ -96,11 +98,15 @@ class Tensor:
     @data.setter
     def data(self, value):
         self._data = value
-        self._version += 1
+        self._version_counter[0] += 1
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
 
     def _bump_version(self) -> None:
         """Record that ``data`` was modified in place (optimizers call this after an update)."""
-        self._version += 1
+        self._version_counter[0] += 1
 
     @property
     def shape(self) -> tuple:
@@ -152,8 +158,10 @@ class Tensor:
         return self._data.item()
 
     def detach(self) -> "Tensor":
-        """The same array, cut from the graph (no creator, no gradient)."""
-        return Tensor(self._data)
+        """The same array, cut from the graph (no creator, no gradient); it shares this tensor's version counter."""
+        detached = Tensor(self._data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def to(self, device) -> "Tensor":
         """This tensor on ``device`` ('cpu' or 'gpu'); gradients flow back across the move."""
@@ -186,7 +194,7 @@ class Tensor:
     # ------------------------------------------------------------ in-place updates
     def zero_(self) -> "Tensor":
         self._data.fill(0)
-        self._version += 1
+        self._version_counter[0] += 1
         return self
 
     def copy_(self, source) -> "Tensor":
@@ -196,7 +204,7 @@ class Tensor:
         if values.shape != self.shape:
             raise ValueError(f"copy_: shape {tuple(values.shape)} does not match {self.shape}")
         self._data[...] = values
-        self._version += 1
+        self._version_counter[0] += 1
         return self
 
     # ------------------------------------------------------------ gradients
@@ -222,6 +230,8 @@ class Function:
     """
 
     saves = ("inputs",)
+    view = False  # True where the output may be a view of input 0: it then shares input 0's version counter
+    output_version = 0  # the output's version when it was made (a view's starts at its base's)
 
     def __call__(self, *inputs: Tensor) -> Tensor:
         arrays = [x._data for x in inputs]
@@ -235,6 +245,12 @@ class Function:
         if isinstance(y, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             y = np.asarray(y)
         output = Tensor(y)
+        if self.view:
+            base, x = y.base, arrays[0]
+            if base is not None and (base is x or base is x.base or backend.array_module(y).may_share_memory(y, x)):
+                # a view and its base are one array: an in-place change of either is a change of both
+                output._version_counter = inputs[0]._version_counter
+                self.output_version = output._version_counter[0]
         if _GradMode.enabled:
             for x in inputs:
                 if x.requires_grad:
@@ -244,7 +260,7 @@ class Function:
             self.inputs = inputs
             self.needs_grad = tuple(x.requires_grad for x in inputs)
             self.generation = max(x.generation for x in inputs)
-            self.versions = tuple(x._version for x in inputs)
+            self.versions = tuple(x._version_counter[0] for x in inputs)
             self._output = weakref.ref(output)
             output.creator = self
             output.requires_grad = True
@@ -269,18 +285,18 @@ class Function:
         """Raise if a tensor this function saved for backward was modified in place since forward."""
         if "inputs" in self.saves:
             for x, version in zip(self.inputs, self.versions):
-                if x._version != version:
+                if x._version_counter[0] != version:
                     _raise_inplace(self, x, version)
         if "output" in self.saves:
             y = self._output()
-            if y is not None and y._version != 0:
-                _raise_inplace(self, y, 0)
+            if y is not None and y._version_counter[0] != self.output_version:
+                _raise_inplace(self, y, self.output_version)
 
 
 def _raise_inplace(function: Function, tensor: Tensor, version: int):
     raise InplaceModificationError(
-        f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward was "
-        f"modified in place after the forward pass (version {version} -> {tensor._version}). "
+        f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward (or a view of "
+        f"the same array: W.T, x[i], a reshape, detach()) was modified in place after the forward pass (version {version} -> {tensor._version}). "
         "This is the classic GAN bug: an optimizer step changed the parameters (for example D's) "
         "and then a loss computed before that step was backpropagated through them. "
         "Recompute the forward pass after the optimizer step."

@@ -268,3 +268,72 @@ ERRORS = [
 def test_errors_name_the_op_and_what_was_wrong(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---------------------------------------------------------------- views share their base's version counter
+def test_the_stale_graph_through_W_T_of_the_issue_is_caught(device):
+    W = mg.nn.Parameter(mg.tensor([[1.0, -1.0, 2.0]]))
+    opt = mg.optim.SGD([W], lr=1.0)
+    x = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    old = (x @ W.T).sum()
+    (W * W).sum().backward()
+    opt.step()
+    with pytest.raises(mg.InplaceModificationError, match=r"matmul: a tensor of shape \(3, 1\)"):
+        old.backward()
+
+
+VIEWS = {
+    "W.T": lambda W: W.T,
+    "reshape": lambda W: W.reshape(3, 1),
+    "x[i]": lambda W: W[0],
+    "slice": lambda W: W[:, 1:],
+    "detach()": lambda W: W.detach(),
+    "permute": lambda W: W.permute(1, 0),
+    "flatten": lambda W: F.flatten(W, 0),
+    "broadcast_to": lambda W: F.broadcast_to(W, (2, 1, 3)),
+    "view of a view": lambda W: W.T.reshape(-1)[1:],
+}
+
+
+@pytest.mark.parametrize("view", VIEWS.values(), ids=VIEWS.keys())
+def test_an_optimizer_step_is_caught_through_every_kind_of_view(view, device):
+    """A graph through a view of W, then W updated in place, then that graph's backward."""
+    W = mg.nn.Parameter(mg.tensor([[1.0, -1.0, 2.0]]))
+    opt = mg.optim.SGD([W], lr=1.0)
+    v, x = view(W), mg.tensor(2.0, requires_grad=True)
+    old = (v * x).sum()  # mul saves the view
+    (W * W).sum().backward()
+    opt.step()
+    with pytest.raises(mg.InplaceModificationError, match="mul"):
+        old.backward()
+
+
+def test_a_view_changed_in_place_is_a_change_of_its_base(device):
+    W = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = (W * W).sum()
+    W[0].zero_()
+    with pytest.raises(mg.InplaceModificationError, match="mul"):
+        y.backward()
+
+
+def test_a_copy_is_not_a_view(device):
+    """Integer-array indexing copies: changing the base afterwards leaves the copy's graph valid."""
+    W = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = mg.tensor([1.0, 1.0], requires_grad=True)
+    rows = W[np.array([1, 0])]
+    y = (x * rows).sum()
+    W.data *= 10
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4, 6])
+
+
+def test_eval_mode_batch_norm_catches_a_changed_weight(device):
+    bn = mg.nn.BatchNorm1d(2).eval()
+    opt = mg.optim.SGD(bn.parameters(), lr=0.5)
+    x = mg.randn(4, 2, requires_grad=True)
+    old = bn(x).sum()  # multiplies by a reshape of bn.weight
+    bn(x).sum().backward()
+    opt.step()
+    with pytest.raises(mg.InplaceModificationError):
+        old.backward()
+

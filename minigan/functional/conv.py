@@ -206,6 +206,7 @@ class Windows(Function):
     """The kh×kw windows of x (N, C, H, W) as an (N, C, Ho, Wo, kh, kw) view: what pooling reduces over."""
 
     saves = ()
+    view = True
 
     def __init__(self, kernel, stride):
         self.kernel, self.stride = kernel, stride

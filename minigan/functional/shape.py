@@ -1,4 +1,8 @@
-"""Ops that move values around without changing them: reshape, transpose, indexing, joining, broadcasting."""
+"""Ops that move values around without changing them: reshape, transpose, indexing, joining, broadcasting.
+
+Reshape, transpose, basic indexing and broadcast_to return views (``view = True``): their output shares
+its input's array, and so its version counter, whenever NumPy/CuPy made it without a copy.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +19,7 @@ def _normalize_axes(axis, ndim: int) -> tuple:
 
 class Reshape(Function):
     saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -38,6 +43,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 class Transpose(Function):
     saves = ()
+    view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -84,6 +90,7 @@ def _index_to_device(index, xp):
 
 class GetItem(Function):
     saves = ()
+    view = True  # slices and integers give a view; integer arrays and masks a copy
 
     def __init__(self, index):
         self.index = index
@@ -166,6 +173,7 @@ def stack(xs, axis: int = 0) -> Tensor:
 
 class BroadcastTo(Function):
     saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
