@@ -332,6 +332,7 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
     keep: dict[int, Tensor] = {}  # keeps the tensors behind those ids alive
     heap: list = []
     seen: set = set()
+    given: set = set()  # ids of the arrays (their memory) that a .grad holds, or that the caller passed in
     counter = 0
 
     def push(function):
@@ -362,8 +363,9 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
                     "(an implicit gradient of ones is only created for one-element outputs)"
                 )
             gy = Tensor(backend.array_module(y._data).ones_like(y._data))
-        elif not isinstance(gy, Tensor):
-            gy = Tensor(gy)
+        else:  # the caller's array: a .grad must not be it
+            gy = gy if isinstance(gy, Tensor) else Tensor(gy)
+            given.add(id(_memory(gy._data)))
         if gy.shape != y.shape:
             raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
         accumulate(y, gy)
@@ -390,17 +392,50 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
                 if gx is None or not needed:
                     continue
                 if wanted is None and x.creator is None:
-                    x.grad = gx if x.grad is None else x.grad + gx
+                    _add_to_leaf(x, gx, given)
                 else:
                     accumulate(x, gx)
                     push(x.creator)
-    if inputs is None:
-        for y, _ in zip(outputs, grad_outputs):
-            if y.creator is None:  # backward on a leaf: d(y)/d(y)
-                g = grads.get(id(y))
-                y.grad = g if y.grad is None else y.grad + g
-        return None
+        if inputs is None:
+            for y, _ in zip(outputs, grad_outputs):
+                if y.creator is None:  # backward on a leaf: d(y)/d(y)
+                    _add_to_leaf(y, grads[id(y)], given)
+            return None
     return [grads.get(id(x)) for x in inputs]
+
+
+def _memory(array):
+    """The array that owns ``array``'s memory (itself, or the base it is a view of)."""
+    return array if array.base is None else array.base
+
+
+def _add_to_leaf(x: Tensor, g: Tensor, given: set) -> None:
+    """x.grad += g, out of place; a first gradient becomes x.grad as it is, unless its array is not x's own.
+
+    An op's backward may hand the same array to two inputs (``a + b``), pass the caller's gradient
+    through, or return a read-only broadcast view (``sum``): such an array is copied, so that every
+    ``.grad`` is a writable array of its own (``zero_()`` and clipping in place are safe).
+    """
+    if x.grad is not None:
+        x.grad = x.grad + g
+        return
+    array = g._data
+    memory = _memory(array)
+    if id(memory) in given or not _writable(array):
+        from minigan.functional.shape import clone
+
+        g = clone(g)
+        memory = g._data
+    given.add(id(memory))
+    x.grad = g
+
+
+def _writable(array) -> bool:
+    """Whether writing into ``array`` changes each element once: not read-only, not broadcast (stride 0)."""
+    flags = array.flags
+    if not getattr(flags, "writeable", True):  # NumPy marks broadcast views read-only; CuPy has no such flag
+        return False
+    return flags.c_contiguous or all(stride or n == 1 for stride, n in zip(array.strides, array.shape))
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):

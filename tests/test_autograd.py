@@ -337,3 +337,35 @@ def test_eval_mode_batch_norm_catches_a_changed_weight(device):
     with pytest.raises(mg.InplaceModificationError):
         old.backward()
 
+
+# ---------------------------------------------------------------- each leaf's .grad is its own array
+def test_every_grad_is_a_writable_array_of_its_own(device):
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad.zero_()  # would fail on a read-only broadcast view, or zero b's gradient too
+    np.testing.assert_array_equal(b.grad.numpy(), [1, 1])
+    c = mg.tensor([1.0, 2.0], requires_grad=True)
+    g = mg.tensor([5.0, 6.0])
+    (c * 1.0 + c.detach()).backward(g)  # add hands the caller's gradient through
+    c.grad.data *= 0
+    np.testing.assert_array_equal(g.numpy(), [5, 6])
+    c.grad = None
+    c.backward(g)  # backward on a leaf: d(c)/d(c) = the caller's g, copied
+    assert c.grad.data is not g.data
+
+
+def test_a_grad_is_not_copied_when_it_is_already_its_own():
+    """No copy on the hot path: linear's gradients are fresh arrays and become .grad as they are."""
+    x, W = mg.randn(4, 3), mg.randn(2, 3, requires_grad=True)
+    y = F.linear(x, W)
+    y.backward(mg.ones(4, 2))
+    assert W.grad.data.base is None and W.grad.creator is None
+
+
+def test_clip_grad_in_place_after_a_broadcast():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (w.sum() * 4.0).backward()
+    np.clip(w.grad.data, -1, 1, out=w.grad.data)
+    np.testing.assert_array_equal(w.grad.numpy(), [1, 1, 1])
+

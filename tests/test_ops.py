@@ -188,6 +188,7 @@ CASES = [
     Case("permute", lambda x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1), ((N, (2, 3, 4)),)),
     Case("swapaxes", lambda x: F.swapaxes(x, 0, 2), lambda x: x.swapaxes(0, 2), ((N, (2, 3, 4)),)),
     Case("flatten", F.flatten, lambda x: x.reshape(2, -1), ((N, (2, 3, 4)),)),
+    Case("clone", F.clone, lambda x: x, ((N, (2, 3)),)),
     Case("getitem slices", lambda x: x[1:, ::2], lambda x: x[1:, ::2], ((N, (3, 4)),)),
     Case("getitem reversed", lambda x: x[::-1], lambda x: x[::-1], ((N, (3, 4)),)),
     Case("getitem integer", lambda x: x[1], lambda x: x[1], ((N, (3, 4)),)),

@@ -19,7 +19,7 @@ from minigan.functional.math import (
 )
 from minigan.functional.reduce import logsumexp, max, mean, min, std, sum, var
 from minigan.functional.shape import (
-    broadcast_to, cat, concatenate, flatten, getitem, permute, reshape, stack, sum_to, swapaxes, transpose,
+    broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, stack, sum_to, swapaxes, transpose,
 )
 
 
@@ -42,7 +42,7 @@ def _install_operators() -> None:
     Tensor.__getitem__ = getitem
     Tensor.T = property(lambda self: transpose(self))
     for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, var, std, reshape,
-                     transpose, permute, broadcast_to, flatten, sigmoid, tanh, relu, softmax, log_softmax):
+                     transpose, permute, broadcast_to, flatten, clone, sigmoid, tanh, relu, softmax, log_softmax):
         setattr(Tensor, function.__name__, function)
     Tensor.view = reshape
 
@@ -51,7 +51,7 @@ _install_operators()
 
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "broadcast_to", "cat", "clip", "concatenate", "conv2d", "conv_transpose2d", "div", "dropout", "exp",
+    "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d", "conv_transpose2d", "div", "dropout", "exp",
     "flatten", "getitem", "l1_loss", "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp",
     "matmul", "max", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "permute",
     "pow", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to",

@@ -279,3 +279,19 @@ def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
         raise _validate.AxisError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = int(np.prod(x.shape[start : end + 1]))
     return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1 :])
+
+
+class Clone(Function):
+    saves = ()
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        # d/dx x = 1
+        return gy
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` with an array of its own (differentiable: the gradient passes through)."""
+    return Clone()(check_tensor(x, "clone"))
