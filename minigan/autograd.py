@@ -132,9 +132,6 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.creator is None
 
-    def __len__(self) -> int:
-        return len(self._data)
-
     def __repr__(self) -> str:
         body = np.array2string(backend.to_numpy(self._data), precision=4, prefix="tensor(")
         extra = f", device='{self.device}'" if self.device != "cpu" else ""
@@ -146,6 +143,55 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    # ------------------------------------------------------------ Python's protocols (as in PyTorch)
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __iter__(self):
+        """The sub-tensors along the first axis, ``t[0]``, ``t[1]``, ... (each one an indexing op)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
+    def _one_value(self, what: str):
+        if self._data.size != 1:
+            raise ValueError(f"{what} needs a tensor with one element, got shape {self.shape}")
+        return self._data.item()
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            amount = "more than one value" if self._data.size else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous (shape {self.shape})")
+        return bool(self._data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors of a single element can be used as an index, "
+                            f"got dtype {self.dtype}")
+        return int(self._one_value("an index"))
+
+    def __format__(self, format_spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def __array__(self, dtype=None, copy=None):
+        """The values for NumPy (``np.asarray(t)``): the array itself on the CPU, a copy from the GPU."""
+        array = self._data
+        if backend.device_of(array) == "gpu" or (dtype is not None and np.dtype(dtype) != array.dtype):
+            if copy is False:
+                raise ValueError("np.asarray(tensor, copy=False): the values cannot be had without a copy")
+            return backend.to_numpy(array).astype(dtype if dtype is not None else array.dtype, copy=False)
+        return array.copy() if copy else array
+
     # ------------------------------------------------------------ conversions
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (a copy from the GPU; the array itself on the CPU)."""
@@ -153,9 +199,7 @@ class Tensor:
 
     def item(self) -> float:
         """The single value of a one-element tensor, as a Python number."""
-        if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self._data.item()
+        return self._one_value("item()")
 
     def detach(self) -> "Tensor":
         """The same array, cut from the graph (no creator, no gradient); it shares this tensor's version counter."""

@@ -369,3 +369,31 @@ def test_clip_grad_in_place_after_a_broadcast():
     np.clip(w.grad.data, -1, 1, out=w.grad.data)
     np.testing.assert_array_equal(w.grad.numpy(), [1, 1, 1])
 
+
+# ---------------------------------------------------------------- Python's protocols, as in PyTorch
+def test_python_protocols_behave_as_in_pytorch(device):
+    assert bool(mg.tensor([0.0])) is False and bool(mg.tensor(2.0)) is True
+    with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+        bool(mg.tensor([1.0, 2.0]))
+    assert float(mg.tensor([2.5])) == 2.5 and int(mg.tensor(-2.7)) == -2
+    assert f"{mg.tensor(1 / 3):.3f}" == "0.333"
+    with pytest.raises(TypeError):
+        f"{mg.tensor([1.0, 2.0]):.3f}"
+    assert [1, 2, 3][mg.tensor(1, dtype=np.int64)] == 2
+    with pytest.raises(TypeError, match="only integer tensors"):
+        [1, 2][mg.tensor(1.0)]
+    with pytest.raises(ValueError, match="one element"):
+        float(mg.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(mg.tensor(1.0))
+    with pytest.raises(TypeError, match="len"):
+        len(mg.tensor(1.0))
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].shape == (2,)
+    sum(rows).sum().backward()  # each row is an indexing op: gradients flow
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 2)))
+    array = np.asarray(x)
+    assert array.dtype == np.float32 and array.shape == (2, 2)
+    np.testing.assert_array_equal(np.asarray([mg.tensor(1.0), mg.tensor(2.0)]), [1, 2])
+    assert isinstance(np.ones(2, dtype=np.float32) + mg.tensor([1.0, 2.0]), mg.Tensor)
