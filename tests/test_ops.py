@@ -180,6 +180,8 @@ CASES = [
          lambda x: x.var(axis=1, keepdims=True), ((N, (3, 4)),)),
     Case("std axis=1", lambda x: F.std(x, 1), lambda x: x.std(axis=1, ddof=1), ((N, (3, 4)),)),
     Case("logsumexp axis=1", lambda x: F.logsumexp(x, 1), lambda x: np.log(np.exp(x).sum(axis=1)), ((N, (3, 4)),)),
+    Case("logsumexp all, keepdims", lambda x: F.logsumexp(x, keepdims=True),
+         lambda x: np.log(np.exp(x).sum(keepdims=True)), ((N, (3, 4)),)),
     # shapes and indexing
     Case("reshape", lambda x: x.reshape(4, 6), lambda x: x.reshape(4, 6), ((N, (2, 3, 4)),)),
     Case("reshape -1", lambda x: F.reshape(x, (-1, 2)), lambda x: x.reshape(-1, 2), ((N, (2, 3, 4)),)),
@@ -402,6 +404,38 @@ def test_batch_norm_running_statistics(shape, device):
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="evaluation mode needs running_mean"):
         F.batch_norm(x, training=False)
+
+
+# ---------------------------------------------------------------- numeric edges (PyTorch's answers)
+def test_logsumexp_of_infinite_rows(device):
+    inf = np.inf
+    x = mg.tensor([[-inf, -inf], [inf, 1.0], [inf, -inf], [0.0, np.log(3.0)]])
+    with np.errstate(divide="ignore"):  # log 0 = −∞ is the answer for the first row
+        np.testing.assert_allclose(F.logsumexp(x, axis=1).numpy(), [-inf, inf, inf, np.log(4.0)], rtol=1e-6)
+
+
+def test_pow_gradient_in_the_exponent_is_zero_where_the_base_is_zero(device):
+    a = mg.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    b = mg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (a**b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, 0.0, 8 * np.log(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.numpy(), [0.0, 0.0, 12.0], rtol=1e-6)
+    assert np.isfinite(b.grad.numpy()).all()
+
+
+def test_max_gradient_goes_to_the_nan_of_a_row(device):
+    x = mg.tensor([[1.0, np.nan, 3.0], [2.0, 5.0, 1.0]], requires_grad=True)
+    y = F.max(x, axis=1)
+    assert np.isnan(y.numpy()[0]) and y.numpy()[1] == 5
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [0, 1, 0]])
+
+
+@pytest.mark.parametrize("p", [[0.5, 1.5], [-0.1, 0.5], [np.nan, 0.5]], ids=["above 1", "below 0", "NaN"])
+def test_binary_cross_entropy_rejects_p_outside_0_1(p, device):
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: p must be a probability, in \[0, 1\]"):
+        F.binary_cross_entropy(mg.tensor(p), mg.tensor([1.0, 0.0]))
 
 
 # ---------------------------------------------------------------- every axis is checked, once, the same way

@@ -6,6 +6,8 @@ to its input's shape with ``sum_to``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigan import backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor, pair
@@ -62,7 +64,7 @@ class Div(_Binary):
 
 
 class Pow(_Binary):
-    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log a (a > 0)."""
+    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log a (a > 0; at a = 0 see backward)."""
 
     saves = ("inputs", "output")
 
@@ -70,9 +72,17 @@ class Pow(_Binary):
         return a**b
 
     def backward(self, gy):
+        # d/da aᵇ = b aᵇ⁻¹,  d/db aᵇ = aᵇ log a.  At a = 0 they are 0 · ∞ (for b = 0, and for b ≥ 0), which
+        # PyTorch takes as 0, not NaN: a is replaced by 1 there, whose power and log give that 0
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = gy * self.output * log(a) if self.needs_grad[1] else None
+        a_for_ga = a_for_gb = a
+        xp = backend.array_module(a.data)
+        at_zero = a.data == 0
+        if xp is not np or at_zero.any():  # the CPU asks first (no copies in the common case); the GPU would wait
+            a_for_ga = a + Tensor((at_zero & (b.data == 0)).astype(a.dtype))  # elsewhere a + 0 is a, bit for bit
+            a_for_gb = a + Tensor((at_zero & (b.data >= 0)).astype(a.dtype))
+        ga = gy * b * a_for_ga ** (b - 1) if self.needs_grad[0] else None
+        gb = gy * self.output * log(a_for_gb) if self.needs_grad[1] else None
         return self.reduce(ga, gb)
 
 

@@ -1,6 +1,8 @@
 """Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy)."""
 from __future__ import annotations
 
+import numpy as np
+
 from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
@@ -57,7 +59,13 @@ class Max(Function):
     def backward(self, gy):
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
-        is_max = x.data == self.output.data.reshape(kept)
+        xp, y = backend.array_module(x.data), self.output.data.reshape(kept)
+        is_max = x.data == y
+        nan = xp.isnan(y)
+        # a NaN is the maximum of its row, but NaN == NaN is False: mark it too (as PyTorch does).  The CPU
+        # asks first whether there is one; the GPU marks without asking, since .any() would wait for it
+        if xp is not np or nan.any():
+            is_max |= xp.isnan(x.data) & nan
         share = is_max / is_max.sum(axis=self.axes, keepdims=True)
         return broadcast_to(reshape(gy, kept), x.shape) * Tensor(share.astype(x.dtype))
 
@@ -95,9 +103,16 @@ def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
 
 
 def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first."""
+    """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first.
+
+    A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch.
+    """
     check_tensor(x, "logsumexp")
     axes = _validate.axes(axis, x.ndim, "logsumexp")
-    shift = Tensor(backend.array_module(x.data).max(x.data, axis=axes, keepdims=True))
+    xp = backend.array_module(x.data)
+    # log Σ eˣ = m + log Σ e^(x − m) for any constant m; the row's maximum keeps e^(x − m) ≤ 1.  Where the
+    # maximum is ±∞, x − m would be ∞ − ∞ = NaN: shift by 0 there (log Σ eˣ is then −∞ or +∞ itself)
+    shift = xp.max(x.data, axis=axes, keepdims=True)
+    shift = Tensor(xp.where(xp.isfinite(shift), shift, shift.dtype.type(0)))
     out = log(sum(exp(x - shift), axes, keepdims=True)) + shift
     return out if keepdims else reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))
