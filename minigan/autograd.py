@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import threading
 import weakref
 
 import numpy as np
@@ -22,23 +23,28 @@ from minigan import backend
 _default_dtype = np.dtype(np.float32)
 
 
-class _GradMode:
-    enabled = True
+class _GradMode(threading.local):
+    """Whether ops are recorded, per thread (``no_grad`` in one thread leaves the others recording)."""
+
+    enabled = True  # a class attribute: the value every thread starts with
+
+
+_grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations are being recorded for backward."""
-    return _GradMode.enabled
+    """True when operations are being recorded for backward (in this thread)."""
+    return _grad_mode.enabled
 
 
 @contextlib.contextmanager
 def _set_grad_enabled(mode: bool):
-    previous = _GradMode.enabled
-    _GradMode.enabled = mode
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = mode
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _grad_mode.enabled = previous
 
 
 def no_grad():
@@ -295,7 +301,7 @@ class Function:
                 # a view and its base are one array: an in-place change of either is a change of both
                 output._version_counter = inputs[0]._version_counter
                 self.output_version = output._version_counter[0]
-        if _GradMode.enabled:
+        if _grad_mode.enabled:
             for x in inputs:
                 if x.requires_grad:
                     break

@@ -370,6 +370,28 @@ def test_clip_grad_in_place_after_a_broadcast():
     np.testing.assert_array_equal(w.grad.numpy(), [1, 1, 1])
 
 
+# ---------------------------------------------------------------- grad mode is per thread
+def test_no_grad_in_one_thread_leaves_the_others_recording():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def sampler():
+        with mg.no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=sampler)
+    thread.start()
+    inside.wait(5)
+    try:
+        assert mg.is_grad_enabled()
+        assert (mg.tensor([1.0], requires_grad=True) * 2).creator is not None
+    finally:
+        release.set()
+        thread.join()
+
+
 # ---------------------------------------------------------------- Python's protocols, as in PyTorch
 def test_python_protocols_behave_as_in_pytorch(device):
     assert bool(mg.tensor([0.0])) is False and bool(mg.tensor(2.0)) is True
