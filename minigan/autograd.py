@@ -289,9 +289,11 @@ class Function:
             _check_same_device_and_dtype(self, inputs)
         try:
             y = self.forward(*arrays)
-        except (ValueError, TypeError, IndexError) as err:
+        except Exception as err:  # keep the traceback (it shows the line of forward that failed), name the op
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
-            raise type(err)(f"{self.name}: {err} (input shapes: {shapes})") from None
+            if hasattr(err, "add_note"):  # Python ≥ 3.11 prints notes below the message
+                err.add_note(f"{self.name}: raised by {type(self).__name__}.forward (input shapes: {shapes})")
+            raise
         if isinstance(y, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             y = np.asarray(y)
         output = Tensor(y)
@@ -406,18 +408,11 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
                 f"backward: a tensor of shape {y.shape} does not require grad and has no creator "
                 "(was it computed inside no_grad, or from tensors without requires_grad=True?)"
             )
-        if gy is None:
-            if y.size != 1:
-                raise RuntimeError(
-                    f"backward: the output has shape {y.shape}; pass grad= of that shape "
-                    "(an implicit gradient of ones is only created for one-element outputs)"
-                )
-            gy = Tensor(backend.array_module(y._data).ones_like(y._data))
-        else:  # the caller's array: a .grad must not be it
-            gy = gy if isinstance(gy, Tensor) else Tensor(gy)
+        if gy is not None:  # the caller's array: a .grad must not be it
+            gy = _output_grad(y, gy)
             given.add(id(_memory(gy._data)))
-        if gy.shape != y.shape:
-            raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
+        else:
+            gy = _output_grad(y, None)
         accumulate(y, gy)
         push(y.creator)
 
@@ -454,6 +449,38 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
     return [grads.get(id(x)) for x in inputs]
 
 
+def _output_grad(y: Tensor, gy) -> Tensor:
+    """The gradient given for output ``y`` as a Tensor of ``y``'s dtype, device and shape (ones when None).
+
+    Like PyTorch, a gradient of another floating dtype is cast; numbers, lists and arrays are taken too.
+    """
+    xp = backend.array_module(y._data)
+    if gy is None:
+        if y.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {y.shape}; pass grad= of that shape "
+                "(an implicit gradient of ones is only created for one-element outputs)"
+            )
+        return Tensor(xp.ones_like(y._data))
+    if isinstance(gy, Tensor):
+        if gy.device != y.device:
+            raise backend.DeviceError(f"backward: grad is on {gy.device}, the output on {y.device}")
+        if gy.dtype.kind != "f":
+            raise TypeError(f"backward: grad must be floating point, got dtype {gy.dtype}")
+    else:
+        try:
+            array = xp.asarray(backend.to_device(gy, y.device) if hasattr(gy, "shape") else gy)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"backward: grad must be a Tensor, an array or numbers, got {type(gy).__name__}") \
+                from err
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"backward: grad must be a Tensor, an array or numbers, got dtype {array.dtype}")
+        gy = Tensor(array)
+    if gy.shape != y.shape:
+        raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
+    return gy if gy.dtype == y.dtype else gy.astype(y.dtype)
+
+
 def _memory(array):
     """The array that owns ``array``'s memory (itself, or the base it is a view of)."""
     return array if array.base is None else array.base
@@ -467,6 +494,12 @@ def _add_to_leaf(x: Tensor, g: Tensor, given: set) -> None:
     ``.grad`` is a writable array of its own (``zero_()`` and clipping in place are safe).
     """
     if x.grad is not None:
+        if x.grad.dtype != g.dtype or x.grad.shape != g.shape:
+            raise TypeError(
+                f"backward: the .grad of a leaf of shape {x.shape} holds {x.grad.dtype} {x.grad.shape}, "
+                f"the new gradient is {g.dtype} {g.shape} (set .grad = None, or zero_grad(), after "
+                "changing a tensor's dtype or shape)"
+            )
         x.grad = x.grad + g
         return
     array = g._data

@@ -389,3 +389,11 @@ def test_numpy_integers_are_taken_as_sizes(device):
         with pytest.raises(ValueError, match="Linear: in_features must be a positive integer"):
             nn.Linear(bad, 2)
 
+
+def test_to_moves_and_casts_the_gradients_too(device):
+    layer = nn.Linear(3, 2)
+    layer(mg.randn(4, 3)).sum().backward()
+    layer.to(dtype=np.float64)
+    assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float64
+    layer.float()
+    assert layer.weight.grad.dtype == np.float32
