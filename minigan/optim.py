@@ -219,6 +219,7 @@ class Adam(Optimizer):
 
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − η / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    (the textbook form, with m̂ and v̂, is ``adam_simple`` below).
     """
 
     state_arrays = ("exp_avg", "exp_avg_sq")
@@ -237,6 +238,8 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: invalid eps {group['eps']} (must be ≥ 0)")
 
     def _update(self, index, p, state, group):
+        # adam_simple below, rearranged to work in place: the bias corrections m̂ = m / (1 − β₁ᵗ) and
+        # v̂ = v / (1 − β₂ᵗ) are folded into the step size and the denominator instead of made as arrays
         xp = backend.array_module(p.data)
         g = self._direction(index, p, group)
         beta1, beta2 = group["betas"]
@@ -267,6 +270,22 @@ class Adam(Optimizer):
         step = xp.divide(m, denominator, out=work)
         step *= group["lr"] / (1 - beta1 ** t)
         xp.subtract(p.data, step, out=p.data)
+
+
+def adam_simple(theta, g, m, v, t: int, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+    """One Adam step as the paper writes it (Kingma & Ba, Algorithm 1), on arrays: the plain twin of
+    ``Adam._update``.  Returns the new (θ, m, v); nothing is changed in place.
+
+    m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);
+    θ ← θ − η m̂ / (√v̂ + ε)
+    """
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    theta = theta - lr * m_hat / (backend.array_module(v_hat).sqrt(v_hat) + eps)
+    return theta, m, v
 
 
 @functools.cache

@@ -218,6 +218,7 @@ CASES = [
     Case("leaky_relu -0.3", lambda x: F.leaky_relu(x, -0.3), lambda x: np.where(x > 0, x, -0.3 * x), ((Z, (3, 4)),)),
     Case("sigmoid", F.sigmoid, np_sigmoid, ((N, (3, 4)),)),
     Case("sigmoid 0-d", lambda x: x.sigmoid(), np_sigmoid, ((N, ()),)),
+    Case("sigmoid_simple", F.sigmoid_simple, np_sigmoid, ((N, (3, 4)),)),
     Case("log_sigmoid", lambda x: F.log_sigmoid(4 * x), lambda x: np.log(np_sigmoid(4 * x)), ((N, (3, 4)),)),
     Case("tanh", F.tanh, np.tanh, ((N, (3, 4)),)),
     Case("softplus", lambda x: F.softplus(4 * x), lambda x: np.log1p(np.exp(4 * x)), ((N, (3, 4)),)),
@@ -235,6 +236,8 @@ CASES = [
     Case("batch_norm train (N,C)", lambda x, w, b: F.batch_norm(x, weight=w, bias=b), np_batch_norm_train,
          ((N, (6, 3)), (N, (3,)), (N, (3,)))),
     Case("batch_norm train (N,C,H,W)", lambda x, w, b: F.batch_norm(x, None, None, w, b), np_batch_norm_train,
+         ((N, (3, 2, 2, 2)), (N, (2,)), (N, (2,)))),
+    Case("batch_norm_simple (N,C,H,W)", F.batch_norm_simple, np_batch_norm_train,
          ((N, (3, 2, 2, 2)), (N, (2,)), (N, (2,)))),
     Case("batch_norm eval", batch_norm_eval,
          lambda x, w, b: np_batch_norm(x, RUNNING_MEAN.reshape(1, 3), RUNNING_VAR.reshape(1, 3), w, b),
@@ -404,6 +407,38 @@ def test_batch_norm_running_statistics(shape, device):
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="evaluation mode needs running_mean"):
         F.batch_norm(x, training=False)
+
+
+# ---------------------------------------------------------------- each fast path agrees with its plain twin
+def test_sigmoid_agrees_with_sigmoid_simple(device):
+    x = np.linspace(-30, 30, 61)
+    for dtype in (np.float32, np.float64):
+        fast, plain = mg.tensor(x, dtype=dtype, requires_grad=True), mg.tensor(x, dtype=dtype, requires_grad=True)
+        y_fast, y_plain = F.sigmoid(fast), F.sigmoid_simple(plain)
+        np.testing.assert_allclose(y_fast.numpy(), y_plain.numpy(), rtol=1e-6 if dtype == np.float32 else 1e-14)
+        (y_fast * y_fast).sum().backward()
+        (y_plain * y_plain).sum().backward()
+        # 1 − σ cancels near σ = 1: compare on the gradient's scale (its largest value is about 0.15)
+        atol = 1e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(fast.grad.numpy(), plain.grad.numpy(), rtol=1e-5, atol=atol)
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (4, 3, 2, 2)])
+def test_batch_norm_agrees_with_batch_norm_simple(shape, device):
+    """The one-op BatchNorm (fused kernels on the GPU) against the twelve plain ops, values and gradients,
+    first and second order."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) * 2 + 1, rng.standard_normal(3), rng.standard_normal(3)]
+    fast = [mg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    plain = [mg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    y_fast, y_plain = F.batch_norm(*fast[:1], None, None, *fast[1:]), F.batch_norm_simple(*plain)
+    np.testing.assert_allclose(y_fast.numpy(), y_plain.numpy(), rtol=1e-12, atol=1e-12)
+    w = mg.tensor(rng.standard_normal(shape), dtype=np.float64)
+    for xs, y in ((fast, y_fast), (plain, y_plain)):
+        (g,) = mg.grad((y * w).sum(), [xs[0]], create_graph=True)
+        (g * g).sum().backward()
+    for a, b in zip(fast[:2], plain[:2]):  # (β drops out of the gradient in x: it gets no second-order one)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
 # ---------------------------------------------------------------- numeric edges (PyTorch's answers)

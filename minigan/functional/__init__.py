@@ -7,10 +7,10 @@ Importing this package also gives Tensor its operators.
 """
 from minigan.autograd import Tensor
 from minigan.functional.activation import (
-    leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+    leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, sigmoid_simple, softmax, softplus, tanh,
 )
 from minigan.functional.conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest2d
-from minigan.functional.layers import batch_norm, dropout, linear
+from minigan.functional.layers import batch_norm, batch_norm_simple, dropout, linear
 from minigan.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss,
 )
@@ -50,10 +50,10 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "abs", "add", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d", "conv_transpose2d", "div", "dropout", "exp",
     "flatten", "getitem", "l1_loss", "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp",
     "matmul", "max", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "permute",
-    "pow", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to",
+    "pow", "relu", "reshape", "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to",
     "swapaxes", "tanh", "transpose", "upsample_nearest2d", "var",
 ]

@@ -165,6 +165,15 @@ def sigmoid(x: Tensor) -> Tensor:
     return Sigmoid()(check_tensor(x, "sigmoid"))
 
 
+def sigmoid_simple(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e^−x) written as it reads, in Tensor ops: the plain twin of ``Sigmoid``.
+
+    Four ops instead of one, and e^−x overflows to ∞ for x < −88 in float32 (σ is then 0, correctly, but
+    with a warning); ``Sigmoid`` computes the same values branch-free without overflow.
+    """
+    return 1.0 / (1.0 + exp(-check_tensor(x, "sigmoid_simple")))
+
+
 def log_sigmoid(x: Tensor) -> Tensor:
     """log σ(x) = −softplus(−x), stable for large |x|: the lecture's log D(x) from D's logit."""
     return LogSigmoid()(check_tensor(x, "log_sigmoid"))

@@ -62,8 +62,8 @@ class BatchNorm(Function):
     """y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε), μ and σ² the mean and population variance of x over
     ``axes`` (every axis but the channels'); γ and β hold one number per channel.
 
-    One op where the plain version, ``(x - mean(x)) / sqrt(var(x) + eps) * γ + β`` in Tensor ops, is about
-    twelve: forward and backward each make a few passes over x instead of many.  The batch statistics are
+    One op where the plain version, ``batch_norm_simple`` below (``(x - mean(x)) / sqrt(var(x) + eps) * γ + β``
+    in Tensor ops), is about twelve: forward and backward each make a few passes over x instead of many.  The batch statistics are
     left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running averages.
     """
 
@@ -113,6 +113,17 @@ class BatchNorm(Function):
         scale = reshape(gamma, g_beta.shape) * s
         g_x = (gy - (g_beta * (1.0 / count) + x_hat * (g_gamma * (1.0 / count)))) * scale
         return g_x, reshape(g_gamma, gamma.shape), reshape(g_beta, gamma.shape)
+
+
+def batch_norm_simple(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Tensor:
+    """y = γ (x − μ) / √(σ² + ε) + β with this batch's μ and σ², written as it reads, in Tensor ops: the plain
+    twin of ``BatchNorm`` (training mode, no running statistics), about twelve ops where it is one."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    channels = (1, -1) + (1,) * (x.ndim - 2)
+    mu = mean(x, axes, keepdims=True)
+    sigma2 = var(x, axes, keepdims=True, correction=0)
+    x_hat = (x - mu) / sqrt(sigma2 + eps)
+    return x_hat * reshape(weight, channels) + reshape(bias, channels)
 
 
 def _running_average(running, statistic, m):
