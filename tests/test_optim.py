@@ -81,6 +81,21 @@ def test_adam_agrees_with_the_textbook_adam_simple(device, dtype):
     np.testing.assert_allclose(backend.to_numpy(opt.state[0]["exp_avg_sq"]), backend.to_numpy(v), rtol=tol)
 
 
+def test_adam_uses_its_kernel_only_where_the_fused_kernels_are_on(monkeypatch):
+    """The same switch as the other kernels (MINIGAN_FUSED_KERNELS=0, float32/float64 on the GPU): _kernels.fused."""
+    from minigan.functional import _kernels
+
+    asked = []
+    monkeypatch.setattr(_kernels, "kernel", lambda name: asked.append(name) or (lambda *args: None))
+    theta = nn.Parameter(mg.tensor(THETA0, device="cpu"))
+    opt = optim.Adam([theta])
+    theta.grad = mg.tensor(GRADS[0])
+    for on in (False, True):
+        monkeypatch.setattr(_kernels, "fused", lambda array, on=on: on)
+        opt.step()
+    assert asked == ["adam"]
+
+
 def test_adam_first_step_moves_each_weight_by_lr():
     # with bias correction, the first step is −η · g/|g| (up to ε): a property worth knowing by heart
     got = run(lambda p: optim.Adam(p, lr=0.01), "cpu", steps=1)
