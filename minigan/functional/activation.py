@@ -71,6 +71,7 @@ class LeakyReLU(Function):
         return _leaky_relu_array(x, self.slope)
 
     def backward(self, gy):
+        # leaky_relu′(x) = 1 for x > 0, slope otherwise
         return LeakyReLUGrad(self.inputs[0].data, self.slope)(gy)
 
 
@@ -115,6 +116,7 @@ class Sigmoid(Function):
         return _sigmoid_array(x)
 
     def backward(self, gy):
+        # σ′(x) = σ(x)(1 − σ(x)), with σ(x) the output
         y = self.output
         return gy * y * (1.0 - y)
 
@@ -136,6 +138,7 @@ class Tanh(Function):
         return backend.array_module(x).tanh(x)
 
     def backward(self, gy):
+        # tanh′(x) = 1 − tanh²(x), with tanh(x) the output
         y = self.output
         if _kernels.fused(gy.data) and not is_grad_enabled():  # the line below, in one GPU kernel
             return Tensor(_kernels.kernel("tanh_grad")(gy.data, y.data))
@@ -147,6 +150,7 @@ class Softplus(Function):
         return _softplus_array(x)
 
     def backward(self, gy):
+        # d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)
         return gy * sigmoid(self.inputs[0])
 
 

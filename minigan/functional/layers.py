@@ -23,11 +23,13 @@ class Linear(Function):
         x, W = self.inputs[0], self.inputs[1]
         # flatten the leading axes, so one vector and a batch of any rank are the same (n, out) case
         g2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
+        # y = x Wᵀ + b  ⇒  gx = gy W
         gx = reshape(g2 @ W, x.shape) if self.needs_grad[0] else None
         # gW = Σ_n gyₙ xₙᵀ
         gW = g2.T @ (x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))) if self.needs_grad[1] else None
         if len(self.inputs) == 2:
             return gx, gW
+        # gb = Σ_n gyₙ
         gb = sum_to(gy, self.inputs[2].shape) if self.needs_grad[2] else None
         return gx, gW, gb
 

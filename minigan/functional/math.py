@@ -31,6 +31,7 @@ class Add(_Binary):
         return a + b
 
     def backward(self, gy):
+        # ∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1
         return self.reduce(gy, gy)
 
 
@@ -41,6 +42,7 @@ class Sub(_Binary):
         return a - b
 
     def backward(self, gy):
+        # ∂(a − b)/∂a = 1,  ∂(a − b)/∂b = −1
         return self.reduce(gy, -gy if self.needs_grad[1] else None)
 
 
@@ -49,6 +51,7 @@ class Mul(_Binary):
         return a * b
 
     def backward(self, gy):
+        # ∂(ab)/∂a = b,  ∂(ab)/∂b = a
         a, b = self.inputs
         return self.reduce(gy * b if self.needs_grad[0] else None, gy * a if self.needs_grad[1] else None)
 
@@ -58,6 +61,7 @@ class Div(_Binary):
         return a / b
 
     def backward(self, gy):
+        # ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²  (= −(gy/b)·a/b, reusing gy/b)
         a, b = self.inputs
         ga = gy / b
         return self.reduce(ga, -ga * a / b if self.needs_grad[1] else None)
@@ -97,6 +101,7 @@ class PowScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
+        # d/dx xᶜ = c xᶜ⁻¹
         if self.c == 0:  # d/dx x⁰ = 0; the formula below would give 0 · ∞ at x = 0
             return gy * 0.0
         if self.c == 2:
@@ -111,6 +116,7 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        # d/dx (−x) = −1
         return -gy
 
 
@@ -154,6 +160,7 @@ class Exp(Function):
         return backend.array_module(x).exp(x)
 
     def backward(self, gy):
+        # d/dx eˣ = eˣ, the output itself
         return gy * self.output
 
 
@@ -162,6 +169,7 @@ class Log(Function):
         return backend.array_module(x).log(x)
 
     def backward(self, gy):
+        # d/dx log x = 1/x
         return gy / self.inputs[0]
 
 
@@ -172,6 +180,7 @@ class Sqrt(Function):
         return backend.array_module(x).sqrt(x)
 
     def backward(self, gy):
+        # d/dx √x = 1/(2√x), with √x the output
         return gy / (self.output * 2.0)
 
 
@@ -180,6 +189,7 @@ class Abs(Function):
         return backend.array_module(x).abs(x)
 
     def backward(self, gy):
+        # d/dx |x| = sign(x) (0 at 0, a subgradient)
         x = self.inputs[0]
         return gy * Tensor(backend.array_module(x.data).sign(x.data))
 
@@ -212,6 +222,7 @@ class Clip(Function):
         return backend.array_module(x).clip(x, self.low, self.high)
 
     def backward(self, gy):
+        # d/dx clip(x) = 1 inside [low, high], 0 outside
         x = self.inputs[0].data
         inside = (x >= (self.low if self.low is not None else -float("inf"))) & (
             x <= (self.high if self.high is not None else float("inf"))
@@ -234,6 +245,7 @@ class Maximum(_Binary):
         return backend.array_module(a).maximum(a, b)
 
     def backward(self, gy):
+        # ∂ max(a, b)/∂a = 1 where a ≥ b, else 0; ∂/∂b the rest
         a, b = self.inputs
         take_a = (a.data >= b.data).astype(gy.dtype)  # ties go to a
         return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
@@ -244,6 +256,7 @@ class Minimum(_Binary):
         return backend.array_module(a).minimum(a, b)
 
     def backward(self, gy):
+        # ∂ min(a, b)/∂a = 1 where a ≤ b, else 0; ∂/∂b the rest
         a, b = self.inputs
         take_a = (a.data <= b.data).astype(gy.dtype)  # ties go to a
         return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
@@ -265,6 +278,7 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, gy):
+        # Y = AB  ⇒  gA = gY·Bᵀ, gB = Aᵀ·gY  (transposing the last two axes; sum_to undoes batch broadcasting)
         a, b = self.inputs
         ga = sum_to(gy @ swapaxes(b, -1, -2), a.shape) if self.needs_grad[0] else None
         gb = sum_to(swapaxes(a, -1, -2) @ gy, b.shape) if self.needs_grad[1] else None

@@ -26,6 +26,7 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
+        # y = Σᵢ xᵢ  ⇒  ∂y/∂xᵢ = 1: every summed element gets gy, broadcast back over the reduced axes
         return broadcast_to(reshape(gy, _kept_shape(self.x_shape, self.axes)), self.x_shape)
 
 
@@ -57,6 +58,7 @@ class Max(Function):
         return x.max(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
+        # ∂ max(x)/∂xᵢ = 1/k for the k elements equal to the maximum, 0 for the others
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
         xp, y = backend.array_module(x.data), self.output.data.reshape(kept)
