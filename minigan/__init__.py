@@ -4,14 +4,11 @@
     from minigan import nn, optim, functional as F
 """
 from minigan import functional
-from minigan.autograd import (
-    InplaceModificationError, Tensor, enable_grad, get_default_dtype, grad, is_grad_enabled, no_grad,
-    set_default_dtype, tensor,
-)
+from minigan.autograd import InplaceModificationError, Tensor, enable_grad, grad, is_grad_enabled, no_grad
 from minigan.backend import (
     DeviceError, get_device, get_rng_state, gpu_available, manual_seed, set_device, set_rng_state,
 )
-from minigan.creation import arange, full, ones, rand, randn, zeros
+from minigan.creation import arange, full, get_default_dtype, ones, rand, randn, set_default_dtype, tensor, zeros
 from minigan.gradcheck import GradcheckError, gradcheck
 from minigan import nn, optim
 from minigan.io import CheckpointError, load, save

@@ -8,6 +8,9 @@ so a backward pass can itself be recorded and differentiated again (``create_gra
 Backward visits Functions in decreasing *generation* (a function's generation is one more than the
 newest of its inputs' creators), with a heap, iteratively: every Function runs once, after all the
 Functions that use its output, and a graph 10,000 ops deep needs no recursion.
+
+Making tensors (``mg.tensor``, ``zeros``, the default dtype) is ``minigan/creation.py``; the ops, and
+Tensor's operators, are ``minigan/functional/``.
 """
 from __future__ import annotations
 
@@ -19,8 +22,6 @@ import weakref
 import numpy as np
 
 from minigan import backend
-
-_default_dtype = np.dtype(np.float32)
 
 
 class _GradMode(threading.local):
@@ -57,19 +58,6 @@ def enable_grad():
     return _set_grad_enabled(True)
 
 
-def get_default_dtype() -> np.dtype:
-    return _default_dtype
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the dtype ``mg.tensor`` and the layers create (float32 unless changed)."""
-    global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"the default dtype must be a floating type, got {dtype}")
-    _default_dtype = dtype
-
-
 class InplaceModificationError(RuntimeError):
     """A tensor that backward needs was changed in place after the forward pass used it."""
 
@@ -80,13 +68,18 @@ class Tensor:
     ``data`` is the raw array; ``grad`` is a Tensor filled by ``backward()`` for tensors with
     ``requires_grad=True`` that no op created (leaves); ``creator`` is the Function that made it.
     Assigning ``t.data = ...`` (including ``t.data -= ...``) counts as an in-place change.
+
+    The arithmetic operators (``+``, ``@``, ``x[idx]``, ``x.T`` ...) and methods such as ``x.sum()`` are
+    the ops of ``minigan/functional/``, attached by ``minigan/functional/__init__.py:_install_operators``.
+    Python's own protocols work as in PyTorch: ``bool``, ``float``, ``int`` and ``f"{t:.3f}"`` for a tensor
+    with one element (``int(t)`` for an index needs an integer tensor), iteration over the first axis,
+    ``np.asarray(t)``.
     """
 
     __array_priority__ = 200  # so ``ndarray + Tensor`` calls Tensor.__radd__
-    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version_counter", "name",
-                 "__weakref__")
+    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version_counter", "__weakref__")
 
-    def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+    def __init__(self, data, requires_grad: bool = False):
         self._data = data
         self.grad = None
         self.creator = None
@@ -94,7 +87,6 @@ class Tensor:
         self.requires_grad = requires_grad
         # how often the array was changed in place: a one-element list, which a view shares with its base
         self._version_counter = [0]
-        self.name = name
 
     # ------------------------------------------------------------ the array inside
     @property
@@ -139,9 +131,11 @@ class Tensor:
         return self.creator is None
 
     def __repr__(self) -> str:
+        from minigan.creation import get_default_dtype
+
         body = np.array2string(backend.to_numpy(self._data), precision=4, prefix="tensor(")
         extra = f", device='{self.device}'" if self.device != "cpu" else ""
-        if self._data.dtype != _default_dtype:
+        if self._data.dtype != get_default_dtype():
             extra += f", dtype={self._data.dtype}"
         if self.creator is not None:
             extra += f", grad_fn=<{type(self.creator).__name__}>"
@@ -243,6 +237,7 @@ class Tensor:
 
     # ------------------------------------------------------------ in-place updates
     def zero_(self) -> "Tensor":
+        """Set every value to 0, in place."""
         self._data.fill(0)
         self._version_counter[0] += 1
         return self
@@ -552,29 +547,6 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
     return tuple(result)
 
 
-# ---------------------------------------------------------------- making tensors
-def as_array(value, dtype=None, device=None):
-    """``value`` as an array of ``dtype`` (default dtype when None) on ``device`` (default device when None)."""
-    dtype = np.dtype(dtype) if dtype is not None else _default_dtype
-    device = backend.normalize_device(device) if device is not None else None
-    if isinstance(value, Tensor):
-        value = value._data
-    if device is None:
-        device = backend.device_of(value) if backend.device_of(value) == "gpu" else backend.get_device()
-    xp = backend.module_for(device)
-    if backend.device_of(value) != device:
-        value = backend.to_device(np.asarray(value) if device == "gpu" else value, device)
-    return xp.asarray(value, dtype=dtype)
-
-
-def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
-    """A new leaf Tensor holding a copy of ``data`` (a list, number, NumPy/CuPy array or Tensor).
-
-    The dtype is the default (float32) unless ``dtype`` is given: a float64 NumPy array becomes
-    float32 too, so a model's inputs and its parameters agree.  The device is the current default
-    device unless ``device`` is given.
-    """
-    array = as_array(data, dtype, device)
-    if array is data or (isinstance(data, Tensor) and array is data._data):
-        array = array.copy()
-    return Tensor(array, requires_grad=requires_grad)
+# ``mg.tensor`` lives with the other factories in minigan/creation.py; minigan/train/latent_refinement.py
+# still imports it from here (remove this line once it imports from minigan.creation)
+from minigan.creation import tensor  # noqa: E402,F401

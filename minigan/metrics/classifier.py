@@ -24,7 +24,8 @@ import numpy as np
 from minigan import backend
 from minigan import functional as F
 from minigan import nn
-from minigan.autograd import Tensor, no_grad, tensor
+from minigan.autograd import Tensor, no_grad
+from minigan.creation import tensor
 from minigan.data.faces import FACE_ATTRIBUTES
 from minigan.data.mnist import load_mnist, scale_images
 from minigan.io import load
