@@ -10,7 +10,7 @@ import numpy as np
 
 from minigan import backend
 from minigan.autograd import Function, Tensor
-from minigan.functional._convert import check_tensor, pair
+from minigan.functional._convert import check_tensor, operands
 from minigan.functional.shape import sum_to, swapaxes
 
 
@@ -122,29 +122,29 @@ class Neg(Function):
 
 def add(a, b) -> Tensor:
     """a + b, broadcasting."""
-    return Add()(*pair(a, b, "add"))
+    return Add()(*operands(a, b, "add"))
 
 
 def sub(a, b) -> Tensor:
     """a − b, broadcasting."""
-    return Sub()(*pair(a, b, "sub"))
+    return Sub()(*operands(a, b, "sub"))
 
 
 def mul(a, b) -> Tensor:
     """a × b, elementwise, broadcasting."""
-    return Mul()(*pair(a, b, "mul"))
+    return Mul()(*operands(a, b, "mul"))
 
 
 def div(a, b) -> Tensor:
     """a ÷ b, elementwise, broadcasting."""
-    return Div()(*pair(a, b, "div"))
+    return Div()(*operands(a, b, "div"))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the operator's name
     """a ** b: a constant exponent when b is a number, else elementwise (a must be positive for d/db)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float)):
         return PowScalar(b)(a)
-    return Pow()(*pair(a, b, "pow"))
+    return Pow()(*operands(a, b, "pow"))
 
 
 def neg(x: Tensor) -> Tensor:
@@ -264,12 +264,12 @@ class Minimum(_Binary):
 
 def maximum(a, b) -> Tensor:
     """Elementwise larger of a and b (the gradient goes to a where they tie)."""
-    return Maximum()(*pair(a, b, "maximum"))
+    return Maximum()(*operands(a, b, "maximum"))
 
 
 def minimum(a, b) -> Tensor:
     """Elementwise smaller of a and b (the gradient goes to a where they tie)."""
-    return Minimum()(*pair(a, b, "minimum"))
+    return Minimum()(*operands(a, b, "minimum"))
 
 
 # ---------------------------------------------------------------- matrix product
@@ -287,7 +287,7 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """Matrix product of 2-D tensors, or batched over leading axes (which broadcast)."""
-    a, b = pair(a, b, "matmul")
+    a, b = operands(a, b, "matmul")
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"matmul: both operands need at least 2 dimensions, got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2]:

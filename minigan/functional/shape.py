@@ -12,11 +12,6 @@ from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 
 
-def _normalize_axes(axis, ndim: int) -> tuple:
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(a % ndim for a in axes)
-
-
 class Reshape(Function):
     saves = ()
     view = True
