@@ -343,7 +343,8 @@ class Function:
 def _raise_inplace(function: Function, tensor: Tensor, version: int):
     raise InplaceModificationError(
         f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward (or a view of "
-        f"the same array: W.T, x[i], a reshape, detach()) was modified in place after the forward pass (version {version} -> {tensor._version}). "
+        f"the same array: W.T, x[i], a reshape, detach()) was modified in place after the forward pass "
+        f"(version {version} -> {tensor._version}). "
         "This is the classic GAN bug: an optimizer step changed the parameters (for example D's) "
         "and then a loss computed before that step was backpropagated through them. "
         "Recompute the forward pass after the optimizer step."

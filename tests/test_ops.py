@@ -497,7 +497,8 @@ OUT_OF_RANGE = {
 @pytest.mark.parametrize("call", OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
 def test_an_axis_out_of_range_is_an_error_not_a_wrap_around(call, device):
     t = mg.ones(2, 3)
-    with pytest.raises(IndexError, match=r"out of range for a tensor with [23] dimensions|not a permutation|comes after"):
+    expected = r"out of range for a tensor with [23] dimensions|not a permutation|comes after"
+    with pytest.raises(IndexError, match=expected):
         call(t)
     with pytest.raises(ValueError):  # also a ValueError, as NumPy's AxisError is
         call(t)

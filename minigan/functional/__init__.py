@@ -50,10 +50,11 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d", "conv_transpose2d", "div", "dropout", "exp",
-    "flatten", "getitem", "l1_loss", "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp",
-    "matmul", "max", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "permute",
-    "pow", "relu", "reshape", "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to",
-    "swapaxes", "tanh", "transpose", "upsample_nearest2d", "var",
+    "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
+    "conv_transpose2d", "div", "dropout", "exp", "flatten", "getitem", "l1_loss", "leaky_relu", "linear", "log",
+    "log_sigmoid", "log_softmax", "logsumexp", "matmul", "max", "max_pool2d", "maximum", "mean", "min", "minimum",
+    "mse_loss", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "sigmoid_simple", "softmax",
+    "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh", "transpose",
+    "upsample_nearest2d", "var",
 ]

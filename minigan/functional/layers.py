@@ -65,8 +65,9 @@ class BatchNorm(Function):
     ``axes`` (every axis but the channels'); γ and β hold one number per channel.
 
     One op where the plain version, ``batch_norm_simple`` below (``(x - mean(x)) / sqrt(var(x) + eps) * γ + β``
-    in Tensor ops), is about twelve: forward and backward each make a few passes over x instead of many.  The batch statistics are
-    left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running averages.
+    in Tensor ops), is about twelve: forward and backward each make a few passes over x instead of many.  The
+    batch statistics are left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running
+    averages.
     """
 
     def __init__(self, axes, eps):
