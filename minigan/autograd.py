@@ -242,6 +242,12 @@ class Tensor:
         self._version_counter[0] += 1
         return self
 
+    def fill_(self, value) -> "Tensor":
+        """Set every value to ``value``, in place."""
+        self._data.fill(value)
+        self._version_counter[0] += 1
+        return self
+
     def copy_(self, source) -> "Tensor":
         """Overwrite the values with ``source`` (a Tensor or an array), keeping this tensor's dtype and device."""
         values = source._data if isinstance(source, Tensor) else source

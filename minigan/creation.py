@@ -6,7 +6,11 @@ import numpy as np
 from minigan import backend
 from minigan.autograd import Tensor
 
-_default_dtype = np.dtype(np.float32)
+# PyTorch's names for the dtypes: ``dtype=mg.float32`` (``mg.float`` and ``mg.double`` are in minigan/__init__.py)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+
+_default_dtype = float32
 
 
 def get_default_dtype() -> np.dtype:

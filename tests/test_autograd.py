@@ -460,3 +460,15 @@ def test_python_protocols_behave_as_in_pytorch(device):
     assert array.dtype == np.float32 and array.shape == (2, 2)
     np.testing.assert_array_equal(np.asarray([mg.tensor(1.0), mg.tensor(2.0)]), [1, 2])
     assert isinstance(np.ones(2, dtype=np.float32) + mg.tensor([1.0, 2.0]), mg.Tensor)
+
+
+
+def test_fill_is_an_in_place_change_and_pytorchs_dtype_names_exist():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    assert w.fill_(3.0) is w
+    np.testing.assert_array_equal(w.numpy(), [3, 3])
+    with pytest.raises(mg.InplaceModificationError):
+        y.backward()
+    assert mg.float32 == mg.float == np.float32 and mg.float64 == mg.double == np.float64
+    assert mg.zeros(2, dtype=mg.float64).dtype == np.float64

@@ -167,6 +167,8 @@ CASES = [
     Case("sum axis=-1 keepdims", lambda x: F.sum(x, -1, True), lambda x: x.sum(-1, keepdims=True), ((N, (3, 4)),)),
     Case("mean -> 0-d", F.mean, np.mean, ((N, (2, 3, 4)),)),
     Case("mean axis=0", lambda x: x.mean(axis=0), lambda x: x.mean(axis=0), ((N, (3, 4)),)),
+    Case("mean dim=1 keepdim", lambda x: x.mean(dim=1, keepdim=True), lambda x: x.mean(axis=1, keepdims=True),
+         ((N, (3, 4)),)),
     Case("mean axis=(0,2) keepdims", lambda x: F.mean(x, (0, 2), keepdims=True),
          lambda x: x.mean(axis=(0, 2), keepdims=True), ((N, (2, 3, 4)),)),
     Case("max -> 0-d", F.max, np.max, ((D, (3, 4)),)),
@@ -189,6 +191,10 @@ CASES = [
     Case(".T", lambda x: x.T, lambda x: x.T, ((N, (3, 4)),)),
     Case("permute", lambda x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1), ((N, (2, 3, 4)),)),
     Case("swapaxes", lambda x: F.swapaxes(x, 0, 2), lambda x: x.swapaxes(0, 2), ((N, (2, 3, 4)),)),
+    Case("transpose(0, 2), PyTorch's", lambda x: x.transpose(0, 2), lambda x: x.swapaxes(0, 2), ((N, (2, 3, 4)),)),
+    Case("unsqueeze(1)", lambda x: x.unsqueeze(1), lambda x: x[:, None], ((N, (2, 3)),)),
+    Case("squeeze", lambda x: x.squeeze(), np.squeeze, ((N, (2, 1, 3, 1)),)),
+    Case("squeeze(dim=1)", lambda x: F.squeeze(x, dim=1), lambda x: x.squeeze(1), ((N, (2, 1, 3, 1)),)),
     Case("flatten", F.flatten, lambda x: x.reshape(2, -1), ((N, (2, 3, 4)),)),
     Case("clone", F.clone, lambda x: x, ((N, (2, 3)),)),
     Case("getitem slices", lambda x: x[1:, ::2], lambda x: x[1:, ::2], ((N, (3, 4)),)),
@@ -517,3 +523,50 @@ def test_numpy_integers_are_taken_as_axes(device):
     np.testing.assert_array_equal(F.softmax(t, axis=np.int32(0)).shape, (2, 3))
     assert t.permute(i, np.int64(0)).shape == (3, 2)
     assert F.flatten(t, np.int64(0)).shape == (6,)
+
+
+
+# ---------------------------------------------------------------- PyTorch's spellings
+def test_dim_and_keepdim_are_taken_wherever_axis_and_keepdims_are(device):
+    x = mg.tensor(np.arange(24.0).reshape(2, 3, 4))
+    a = x.numpy()
+    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).numpy(), a.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(F.var(x, dim=(0, 2)).numpy(), a.var(axis=(0, 2), ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.std(dim=-1).numpy(), a.std(axis=-1, ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.logsumexp(dim=0).numpy(), np.log(np.exp(a).sum(axis=0)), rtol=1e-6)
+    np.testing.assert_allclose(F.softmax(x, dim=1).sum(dim=1).numpy(), np.ones((2, 4)), rtol=1e-6)
+    assert F.log_softmax(x, dim=0).shape == (2, 3, 4)
+    assert F.cat([x, x], dim=2).shape == (2, 3, 8) and F.stack([x, x], dim=-1).shape == (2, 3, 4, 2)
+    with pytest.raises(IndexError, match="out of range"):
+        x.sum(dim=3)
+
+
+def test_transpose_takes_both_numpys_and_pytorchs_arguments():
+    x = mg.ones(2, 3, 4)
+    assert x.transpose().shape == (4, 3, 2)  # NumPy: reversed
+    assert x.transpose((2, 0, 1)).shape == (4, 2, 3) and F.transpose(x, axes=(2, 0, 1)).shape == (4, 2, 3)
+    assert x.transpose(0, 1).shape == (3, 2, 4) and x.transpose(-1, 0).shape == (4, 3, 2)  # PyTorch: a swap
+    with pytest.raises(TypeError, match="transpose"):
+        x.transpose(0, 1, 2)
+
+
+def test_squeeze_and_unsqueeze_are_views_and_check_their_dim():
+    x = mg.ones(2, 1, 3)
+    assert x.squeeze(0).shape == (2, 1, 3)  # an axis longer than 1 is left, as in PyTorch
+    assert x.unsqueeze(-1).shape == (2, 1, 3, 1) and x.unsqueeze(3).shape == (2, 1, 3, 1)
+    with pytest.raises(IndexError):
+        x.unsqueeze(5)
+    with pytest.raises(IndexError):
+        x.squeeze(3)
+
+
+def test_comparisons_give_boolean_tensors(device):
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    cases = ((x > 1.5, [False, True, True]), (x <= 2, [True, True, False]), (x == 2.0, [False, True, False]),
+             (x != x, [False] * 3), (2 < x, [False, False, True]), (x >= mg.tensor([3.0]), [False, False, True]),
+             (F.lt(x, 2.0), [True, False, False]))
+    for got, expected in cases:
+        assert got.dtype == np.bool_ and got.creator is None
+        np.testing.assert_array_equal(got.numpy(), expected)
+    assert x[x > 1.5].shape == (2,)  # a mask indexes
+    assert {x: "hashable by identity"}[x] and x in [x]

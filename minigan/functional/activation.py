@@ -226,13 +226,15 @@ class LogSoftmax(Function):
         return gy - exp(self.output) * sum(gy, self.axis, keepdims=True)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / Σ exp(x) along ``axis``."""
+def softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
+    """exp(x) / Σ exp(x) along ``axis`` (PyTorch's ``dim``)."""
+    axis = axis if dim is None else dim
     check_tensor(x, "softmax")
     return Softmax(_validate.axis(axis, x.ndim, "softmax"))(x)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x) along ``axis``, computed without forming softmax."""
+def log_softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
+    """log softmax(x) along ``axis`` (PyTorch's ``dim``), computed without forming softmax."""
+    axis = axis if dim is None else dim
     check_tensor(x, "log_softmax")
     return LogSoftmax(_validate.axis(axis, x.ndim, "log_softmax"))(x)

@@ -10,7 +10,7 @@ import numpy as np
 
 from minigan import backend
 from minigan.autograd import Function, Tensor
-from minigan.functional._convert import check_tensor, operands
+from minigan.functional._convert import as_tensor_like, check_tensor, operands
 from minigan.functional.shape import sum_to, swapaxes
 
 
@@ -295,7 +295,23 @@ def matmul(a, b) -> Tensor:
     return MatMul()(a, b)
 
 
+# ---------------------------------------------------------------- comparisons (boolean tensors, no gradient)
+def _comparison(name: str, ufunc: str, symbol: str):
+    def compare(a, b) -> Tensor:
+        a, b = (a, as_tensor_like(b, a)) if isinstance(a, Tensor) else (as_tensor_like(a, b), b)
+        return Tensor(getattr(backend.array_module(a.data), ufunc)(a.data, b.data))
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"a {symbol} b elementwise, broadcasting: a boolean tensor (comparisons have no gradient)."
+    return compare
+
+
+eq, ne = _comparison("eq", "equal", "=="), _comparison("ne", "not_equal", "!=")
+lt, le = _comparison("lt", "less", "<"), _comparison("le", "less_equal", "<=")
+gt, ge = _comparison("gt", "greater", ">"), _comparison("ge", "greater_equal", ">=")
+
+
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clip",
-    "maximum", "minimum", "matmul",
+    "maximum", "minimum", "matmul", "eq", "ne", "lt", "le", "gt", "ge",
 ]

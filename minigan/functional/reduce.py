@@ -1,4 +1,8 @@
-"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy)."""
+"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy).
+
+Each takes NumPy's ``axis=`` / ``keepdims=`` and PyTorch's ``dim=`` / ``keepdim=`` for the same thing (but max
+and min, whose PyTorch form with dim= returns indices too, take axis= only).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -30,14 +34,17 @@ class Sum(Function):
         return broadcast_to(reshape(gy, _kept_shape(self.x_shape, self.axes)), self.x_shape)
 
 
-def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
+def sum(x: Tensor, axis=None, keepdims: bool = False, *, dim=None,  # noqa: A001 - NumPy's name
+        keepdim: bool = False) -> Tensor:
     """Sum over ``axis`` (all axes when None)."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "sum")
     return Sum(_validate.axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
-def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def mean(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``axis`` (all axes when None)."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "mean")
     axes = _validate.axes(axis, x.ndim, "mean")
     count = 1
@@ -73,7 +80,8 @@ class Max(Function):
 
 
 def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
-    """Largest value over ``axis`` (all axes when None)."""
+    """Largest value over ``axis`` (all axes when None): NumPy's max, PyTorch's amax (no dim=: PyTorch's
+    ``max(dim=...)`` returns values and indices)."""
     check_tensor(x, "max")
     if x.size == 0:
         raise ValueError("max: the tensor is empty")
@@ -81,13 +89,15 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
 
 
 def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
-    """Smallest value over ``axis`` (all axes when None)."""
+    """Smallest value over ``axis`` (all axes when None): NumPy's min, PyTorch's amin."""
     return -max(-x, axis, keepdims)
 
 
-def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
+        *, dim=None, keepdim: bool = False) -> Tensor:
     """Variance over ``axis``: Σ(x − mean)² / (N − correction); ``correction=1`` (the default, as in
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "var")
     axes = _validate.axes(axis, x.ndim, "var")
     count = 1
@@ -99,16 +109,19 @@ def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
     return sum(centred * centred, axes, keepdims) * (1.0 / (count - correction))
 
 
-def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
+        *, dim=None, keepdim: bool = False) -> Tensor:
     """Standard deviation: sqrt of ``var``."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     return sqrt(var(x, axis, keepdims, correction))
 
 
-def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def logsumexp(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
     """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first.
 
     A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch.
     """
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "logsumexp")
     axes = _validate.axes(axis, x.ndim, "logsumexp")
     xp = backend.array_module(x.data)

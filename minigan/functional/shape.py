@@ -50,9 +50,15 @@ class Transpose(Function):
         return transpose(gy, tuple(np.argsort(self.axes)))
 
 
-def transpose(x: Tensor, axes=None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None), like ``numpy.transpose``."""
+def transpose(x: Tensor, *dims, axes=None) -> Tensor:
+    """Permute the axes.  ``transpose(x)`` reverses them and ``transpose(x, (2, 0, 1))`` (or ``axes=``) orders
+    them, as ``numpy.transpose`` does; ``transpose(x, 0, 1)`` swaps two, as PyTorch's ``x.transpose(0, 1)``."""
     check_tensor(x, "transpose")
+    if len(dims) == 2:
+        return swapaxes(x, *dims)
+    if len(dims) > 2 or (dims and axes is not None):
+        raise TypeError(f"transpose: pass an ordering of the axes or two axes to swap, got {dims}")
+    axes = dims[0] if dims else axes
     axes = tuple(range(x.ndim))[::-1] if axes is None else _validate.permutation(axes, x.ndim, "transpose")
     return Transpose(axes)(x)
 
@@ -66,10 +72,27 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """Swap two axes (PyTorch's ``x.transpose(a, b)``)."""
+    check_tensor(x, "swapaxes")
     a, b = _validate.axis(a, x.ndim, "swapaxes", "dim0"), _validate.axis(b, x.ndim, "swapaxes", "dim1")
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return transpose(x, axes)
+    return Transpose(tuple(axes))(x)
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """``x`` without its axes of length 1 (only axis ``dim``, when given and of length 1, as in PyTorch)."""
+    check_tensor(x, "squeeze")
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    d = _validate.axis(dim, x.ndim, "squeeze", "dim")
+    return reshape(x, x.shape[:d] + x.shape[d + 1:]) if x.shape[d] == 1 else x
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """``x`` with a new axis of length 1 at position ``dim`` (in [−ndim − 1, ndim])."""
+    check_tensor(x, "unsqueeze")
+    d = _validate.axis(dim, x.ndim + 1, "unsqueeze", "dim")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
 def _index_to_device(index, xp):
@@ -143,8 +166,9 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-def concatenate(xs, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+def concatenate(xs, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``; ``dim`` is PyTorch's name for ``axis``)."""
+    axis = axis if dim is None else dim
     xs = [check_tensor(x, "concatenate") for x in xs]
     if not xs:
         raise ValueError("concatenate: needs at least one tensor")
@@ -154,8 +178,9 @@ def concatenate(xs, axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-def stack(xs, axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+def stack(xs, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors of one shape along a new axis (``dim`` is PyTorch's name for ``axis``)."""
+    axis = axis if dim is None else dim
     xs = [check_tensor(x, "stack") for x in xs]
     if not xs:
         raise ValueError("stack: needs at least one tensor")
