@@ -45,7 +45,12 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0)."""
+    """max(x, 0).  ``inplace`` is taken for PyTorch code (``nn.ReLU(True)``) and changes nothing: minigan's ops
+    never overwrite their input."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
@@ -54,9 +59,10 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x for x > 0, ``negative_slope`` · x otherwise (DCGAN's discriminator uses 0.2)."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace  # taken for PyTorch code, as ReLU's
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)

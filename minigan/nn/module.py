@@ -158,6 +158,14 @@ class Module:
         for _, module in self.named_children():
             yield module
 
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` for every submodule, children first, then for this one (PyTorch's order; the
+        DCGAN tutorial initialises its weights with ``netG.apply(weights_init)``).  Returns ``self``."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
     def _named_members(self, registry: str, recurse: bool):
         seen = set()
         modules = self.named_modules() if recurse else [("", self)]
