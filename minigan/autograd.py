@@ -496,13 +496,14 @@ def _add_to_leaf(x: Tensor, g: Tensor, given: set) -> None:
     ``.grad`` is a writable array of its own (``zero_()`` and clipping in place are safe).
     """
     if x.grad is not None:
-        if x.grad.dtype != g.dtype or x.grad.shape != g.shape:
+        try:
+            x.grad = x.grad + g
+        except (TypeError, ValueError, backend.DeviceError) as err:  # asked only on failure: no cost when it works
             raise TypeError(
-                f"backward: the .grad of a leaf of shape {x.shape} holds {x.grad.dtype} {x.grad.shape}, "
-                f"the new gradient is {g.dtype} {g.shape} (set .grad = None, or zero_grad(), after "
-                "changing a tensor's dtype or shape)"
-            )
-        x.grad = x.grad + g
+                f"backward: the .grad of a leaf of shape {x.shape} holds {x.grad.dtype} {x.grad.shape} on "
+                f"{x.grad.device}, the new gradient is {g.dtype} {g.shape} on {g.device} (set .grad = None, "
+                "or zero_grad(), after changing a tensor's dtype or device)"
+            ) from err
         return
     array = g._data
     memory = _memory(array)
