@@ -8,37 +8,44 @@ so a backward pass can itself be recorded and differentiated again (``create_gra
 Backward visits Functions in decreasing *generation* (a function's generation is one more than the
 newest of its inputs' creators), with a heap, iteratively: every Function runs once, after all the
 Functions that use its output, and a graph 10,000 ops deep needs no recursion.
+
+Making tensors (``mg.tensor``, ``zeros``, the default dtype) is ``minigan/creation.py``; the ops, and
+Tensor's operators, are ``minigan/functional/``.
 """
 from __future__ import annotations
 
 import contextlib
 import heapq
+import threading
 import weakref
 
 import numpy as np
 
 from minigan import backend
 
-_default_dtype = np.dtype(np.float32)
+
+class _GradMode(threading.local):
+    """Whether ops are recorded, per thread (``no_grad`` in one thread leaves the others recording)."""
+
+    enabled = True  # a class attribute: the value every thread starts with
 
 
-class _GradMode:
-    enabled = True
+_grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations are being recorded for backward."""
-    return _GradMode.enabled
+    """True when operations are being recorded for backward (in this thread)."""
+    return _grad_mode.enabled
 
 
 @contextlib.contextmanager
 def _set_grad_enabled(mode: bool):
-    previous = _GradMode.enabled
-    _GradMode.enabled = mode
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = mode
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _grad_mode.enabled = previous
 
 
 def no_grad():
@@ -51,19 +58,6 @@ def enable_grad():
     return _set_grad_enabled(True)
 
 
-def get_default_dtype() -> np.dtype:
-    return _default_dtype
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the dtype ``mg.tensor`` and the layers create (float32 unless changed)."""
-    global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"the default dtype must be a floating type, got {dtype}")
-    _default_dtype = dtype
-
-
 class InplaceModificationError(RuntimeError):
     """A tensor that backward needs was changed in place after the forward pass used it."""
 
@@ -74,19 +68,25 @@ class Tensor:
     ``data`` is the raw array; ``grad`` is a Tensor filled by ``backward()`` for tensors with
     ``requires_grad=True`` that no op created (leaves); ``creator`` is the Function that made it.
     Assigning ``t.data = ...`` (including ``t.data -= ...``) counts as an in-place change.
+
+    The arithmetic operators (``+``, ``@``, ``x[idx]``, ``x.T`` ...) and methods such as ``x.sum()`` are
+    the ops of ``minigan/functional/``, attached by ``minigan/functional/__init__.py:_install_operators``.
+    Python's own protocols work as in PyTorch: ``bool``, ``float``, ``int`` and ``f"{t:.3f}"`` for a tensor
+    with one element (``int(t)`` for an index needs an integer tensor), iteration over the first axis,
+    ``np.asarray(t)``.
     """
 
     __array_priority__ = 200  # so ``ndarray + Tensor`` calls Tensor.__radd__
-    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "creator", "generation", "requires_grad", "_version_counter", "__weakref__")
 
-    def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+    def __init__(self, data, requires_grad: bool = False):
         self._data = data
         self.grad = None
         self.creator = None
         self.generation = 0
         self.requires_grad = requires_grad
-        self._version = 0
-        self.name = name
+        # how often the array was changed in place: a one-element list, which a view shares with its base
+        self._version_counter = [0]
 
     # ------------------------------------------------------------ the array inside
     @property
@@ -96,11 +96,15 @@ class Tensor:
     @data.setter
     def data(self, value):
         self._data = value
-        self._version += 1
+        self._version_counter[0] += 1
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
 
     def _bump_version(self) -> None:
         """Record that ``data`` was modified in place (optimizers call this after an update)."""
-        self._version += 1
+        self._version_counter[0] += 1
 
     @property
     def shape(self) -> tuple:
@@ -126,19 +130,67 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.creator is None
 
-    def __len__(self) -> int:
-        return len(self._data)
-
     def __repr__(self) -> str:
+        from minigan.creation import get_default_dtype
+
         body = np.array2string(backend.to_numpy(self._data), precision=4, prefix="tensor(")
         extra = f", device='{self.device}'" if self.device != "cpu" else ""
-        if self._data.dtype != _default_dtype:
+        if self._data.dtype != get_default_dtype():
             extra += f", dtype={self._data.dtype}"
         if self.creator is not None:
             extra += f", grad_fn=<{type(self.creator).__name__}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ Python's protocols (as in PyTorch)
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __iter__(self):
+        """The sub-tensors along the first axis, ``t[0]``, ``t[1]``, ... (each one an indexing op)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
+    def _one_value(self, what: str):
+        if self._data.size != 1:
+            raise ValueError(f"{what} needs a tensor with one element, got shape {self.shape}")
+        return self._data.item()
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            amount = "more than one value" if self._data.size else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous (shape {self.shape})")
+        return bool(self._data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_value("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int()"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors of a single element can be used as an index, "
+                            f"got dtype {self.dtype}")
+        return int(self._one_value("an index"))
+
+    def __format__(self, format_spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def __array__(self, dtype=None, copy=None):
+        """The values for NumPy (``np.asarray(t)``): the array itself on the CPU, a copy from the GPU."""
+        array = self._data
+        if backend.device_of(array) == "gpu" or (dtype is not None and np.dtype(dtype) != array.dtype):
+            if copy is False:
+                raise ValueError("np.asarray(tensor, copy=False): the values cannot be had without a copy")
+            return backend.to_numpy(array).astype(dtype if dtype is not None else array.dtype, copy=False)
+        return array.copy() if copy else array
 
     # ------------------------------------------------------------ conversions
     def numpy(self) -> np.ndarray:
@@ -147,13 +199,13 @@ class Tensor:
 
     def item(self) -> float:
         """The single value of a one-element tensor, as a Python number."""
-        if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self._data.item()
+        return self._one_value("item()")
 
     def detach(self) -> "Tensor":
-        """The same array, cut from the graph (no creator, no gradient)."""
-        return Tensor(self._data)
+        """The same array, cut from the graph (no creator, no gradient); it shares this tensor's version counter."""
+        detached = Tensor(self._data)
+        detached._version_counter = self._version_counter
+        return detached
 
     def to(self, device) -> "Tensor":
         """This tensor on ``device`` ('cpu' or 'gpu'); gradients flow back across the move."""
@@ -185,8 +237,15 @@ class Tensor:
 
     # ------------------------------------------------------------ in-place updates
     def zero_(self) -> "Tensor":
+        """Set every value to 0, in place."""
         self._data.fill(0)
-        self._version += 1
+        self._version_counter[0] += 1
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        """Set every value to ``value``, in place."""
+        self._data.fill(value)
+        self._version_counter[0] += 1
         return self
 
     def copy_(self, source) -> "Tensor":
@@ -196,7 +255,7 @@ class Tensor:
         if values.shape != self.shape:
             raise ValueError(f"copy_: shape {tuple(values.shape)} does not match {self.shape}")
         self._data[...] = values
-        self._version += 1
+        self._version_counter[0] += 1
         return self
 
     # ------------------------------------------------------------ gradients
@@ -222,6 +281,8 @@ class Function:
     """
 
     saves = ("inputs",)
+    view = False  # True where the output may be a view of input 0: it then shares input 0's version counter
+    output_version = 0  # the output's version when it was made (a view's starts at its base's)
 
     def __call__(self, *inputs: Tensor) -> Tensor:
         arrays = [x._data for x in inputs]
@@ -229,13 +290,21 @@ class Function:
             _check_same_device_and_dtype(self, inputs)
         try:
             y = self.forward(*arrays)
-        except (ValueError, TypeError, IndexError) as err:
+        except Exception as err:  # keep the traceback (it shows the line of forward that failed), name the op
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
-            raise type(err)(f"{self.name}: {err} (input shapes: {shapes})") from None
+            if hasattr(err, "add_note"):  # Python ≥ 3.11 prints notes below the message
+                err.add_note(f"{self.name}: raised by {type(self).__name__}.forward (input shapes: {shapes})")
+            raise
         if isinstance(y, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             y = np.asarray(y)
         output = Tensor(y)
-        if _GradMode.enabled:
+        if self.view:
+            base, x = y.base, arrays[0]
+            if base is not None and (base is x or base is x.base or backend.array_module(y).may_share_memory(y, x)):
+                # a view and its base are one array: an in-place change of either is a change of both
+                output._version_counter = inputs[0]._version_counter
+                self.output_version = output._version_counter[0]
+        if _grad_mode.enabled:
             for x in inputs:
                 if x.requires_grad:
                     break
@@ -244,7 +313,7 @@ class Function:
             self.inputs = inputs
             self.needs_grad = tuple(x.requires_grad for x in inputs)
             self.generation = max(x.generation for x in inputs)
-            self.versions = tuple(x._version for x in inputs)
+            self.versions = tuple(x._version_counter[0] for x in inputs)
             self._output = weakref.ref(output)
             output.creator = self
             output.requires_grad = True
@@ -269,18 +338,19 @@ class Function:
         """Raise if a tensor this function saved for backward was modified in place since forward."""
         if "inputs" in self.saves:
             for x, version in zip(self.inputs, self.versions):
-                if x._version != version:
+                if x._version_counter[0] != version:
                     _raise_inplace(self, x, version)
         if "output" in self.saves:
             y = self._output()
-            if y is not None and y._version != 0:
-                _raise_inplace(self, y, 0)
+            if y is not None and y._version_counter[0] != self.output_version:
+                _raise_inplace(self, y, self.output_version)
 
 
 def _raise_inplace(function: Function, tensor: Tensor, version: int):
     raise InplaceModificationError(
-        f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward was "
-        f"modified in place after the forward pass (version {version} -> {tensor._version}). "
+        f"{function.name}: a tensor of shape {tensor.shape} that this op saved for backward (or a view of "
+        f"the same array: W.T, x[i], a reshape, detach()) was modified in place after the forward pass "
+        f"(version {version} -> {tensor._version}). "
         "This is the classic GAN bug: an optimizer step changed the parameters (for example D's) "
         "and then a loss computed before that step was backpropagated through them. "
         "Recompute the forward pass after the optimizer step."
@@ -316,6 +386,7 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
     keep: dict[int, Tensor] = {}  # keeps the tensors behind those ids alive
     heap: list = []
     seen: set = set()
+    given: set = set()  # ids of the arrays (their memory) that a .grad holds, or that the caller passed in
     counter = 0
 
     def push(function):
@@ -339,17 +410,11 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
                 f"backward: a tensor of shape {y.shape} does not require grad and has no creator "
                 "(was it computed inside no_grad, or from tensors without requires_grad=True?)"
             )
-        if gy is None:
-            if y.size != 1:
-                raise RuntimeError(
-                    f"backward: the output has shape {y.shape}; pass grad= of that shape "
-                    "(an implicit gradient of ones is only created for one-element outputs)"
-                )
-            gy = Tensor(backend.array_module(y._data).ones_like(y._data))
-        elif not isinstance(gy, Tensor):
-            gy = Tensor(gy)
-        if gy.shape != y.shape:
-            raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
+        if gy is not None:  # the caller's array: a .grad must not be it
+            gy = _output_grad(y, gy)
+            given.add(id(_memory(gy._data)))
+        else:
+            gy = _output_grad(y, None)
         accumulate(y, gy)
         push(y.creator)
 
@@ -374,17 +439,89 @@ def _run_backward(outputs, grad_outputs, create_graph: bool, inputs):
                 if gx is None or not needed:
                     continue
                 if wanted is None and x.creator is None:
-                    x.grad = gx if x.grad is None else x.grad + gx
+                    _add_to_leaf(x, gx, given)
                 else:
                     accumulate(x, gx)
                     push(x.creator)
-    if inputs is None:
-        for y, _ in zip(outputs, grad_outputs):
-            if y.creator is None:  # backward on a leaf: d(y)/d(y)
-                g = grads.get(id(y))
-                y.grad = g if y.grad is None else y.grad + g
-        return None
+        if inputs is None:
+            for y, _ in zip(outputs, grad_outputs):
+                if y.creator is None:  # backward on a leaf: d(y)/d(y)
+                    _add_to_leaf(y, grads[id(y)], given)
+            return None
     return [grads.get(id(x)) for x in inputs]
+
+
+def _output_grad(y: Tensor, gy) -> Tensor:
+    """The gradient given for output ``y`` as a Tensor of ``y``'s dtype, device and shape (ones when None).
+
+    Like PyTorch, a gradient of another floating dtype is cast; numbers, lists and arrays are taken too.
+    """
+    xp = backend.array_module(y._data)
+    if gy is None:
+        if y.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {y.shape}; pass grad= of that shape "
+                "(an implicit gradient of ones is only created for one-element outputs)"
+            )
+        return Tensor(xp.ones_like(y._data))
+    if isinstance(gy, Tensor):
+        if gy.device != y.device:
+            raise backend.DeviceError(f"backward: grad is on {gy.device}, the output on {y.device}")
+        if gy.dtype.kind != "f":
+            raise TypeError(f"backward: grad must be floating point, got dtype {gy.dtype}")
+    else:
+        try:
+            array = xp.asarray(backend.to_device(gy, y.device) if hasattr(gy, "shape") else gy)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"backward: grad must be a Tensor, an array or numbers, got {type(gy).__name__}") \
+                from err
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"backward: grad must be a Tensor, an array or numbers, got dtype {array.dtype}")
+        gy = Tensor(array)
+    if gy.shape != y.shape:
+        raise ValueError(f"backward: grad has shape {gy.shape}, output has shape {y.shape}")
+    return gy if gy.dtype == y.dtype else gy.astype(y.dtype)
+
+
+def _memory(array):
+    """The array that owns ``array``'s memory (itself, or the base it is a view of)."""
+    return array if array.base is None else array.base
+
+
+def _add_to_leaf(x: Tensor, g: Tensor, given: set) -> None:
+    """x.grad += g, out of place; a first gradient becomes x.grad as it is, unless its array is not x's own.
+
+    An op's backward may hand the same array to two inputs (``a + b``), pass the caller's gradient
+    through, or return a read-only broadcast view (``sum``): such an array is copied, so that every
+    ``.grad`` is a writable array of its own (``zero_()`` and clipping in place are safe).
+    """
+    if x.grad is not None:
+        try:
+            x.grad = x.grad + g
+        except (TypeError, ValueError, backend.DeviceError) as err:  # asked only on failure: no cost when it works
+            raise TypeError(
+                f"backward: the .grad of a leaf of shape {x.shape} holds {x.grad.dtype} {x.grad.shape} on "
+                f"{x.grad.device}, the new gradient is {g.dtype} {g.shape} on {g.device} (set .grad = None, "
+                "or zero_grad(), after changing a tensor's dtype or device)"
+            ) from err
+        return
+    array = g._data
+    memory = _memory(array)
+    if id(memory) in given or not _writable(array):
+        from minigan.functional.shape import clone
+
+        g = clone(g)
+        memory = g._data
+    given.add(id(memory))
+    x.grad = g
+
+
+def _writable(array) -> bool:
+    """Whether writing into ``array`` changes each element once: not read-only, not broadcast (stride 0)."""
+    flags = array.flags
+    if not getattr(flags, "writeable", True):  # NumPy marks broadcast views read-only; CuPy has no such flag
+        return False
+    return flags.c_contiguous or all(stride or n == 1 for stride, n in zip(array.strides, array.shape))
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False):
@@ -418,29 +555,6 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
     return tuple(result)
 
 
-# ---------------------------------------------------------------- making tensors
-def as_array(value, dtype=None, device=None):
-    """``value`` as an array of ``dtype`` (default dtype when None) on ``device`` (default device when None)."""
-    dtype = np.dtype(dtype) if dtype is not None else _default_dtype
-    device = backend.normalize_device(device) if device is not None else None
-    if isinstance(value, Tensor):
-        value = value._data
-    if device is None:
-        device = backend.device_of(value) if backend.device_of(value) == "gpu" else backend.get_device()
-    xp = backend.module_for(device)
-    if backend.device_of(value) != device:
-        value = backend.to_device(np.asarray(value) if device == "gpu" else value, device)
-    return xp.asarray(value, dtype=dtype)
-
-
-def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
-    """A new leaf Tensor holding a copy of ``data`` (a list, number, NumPy/CuPy array or Tensor).
-
-    The dtype is the default (float32) unless ``dtype`` is given: a float64 NumPy array becomes
-    float32 too, so a model's inputs and its parameters agree.  The device is the current default
-    device unless ``device`` is given.
-    """
-    array = as_array(data, dtype, device)
-    if array is data or (isinstance(data, Tensor) and array is data._data):
-        array = array.copy()
-    return Tensor(array, requires_grad=requires_grad)
+# ``mg.tensor`` lives with the other factories in minigan/creation.py; minigan/train/latent_refinement.py
+# still imports it from here (remove this line once it imports from minigan.creation)
+from minigan.creation import tensor  # noqa: E402,F401

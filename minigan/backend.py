@@ -16,7 +16,6 @@ try:  # CuPy is the optional ``[gpu]`` extra
 except Exception:  # ImportError, or a CuPy build that fails to load its CUDA libraries
     _cupy = None
 
-DEVICES = ("cpu", "gpu")
 _ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu"}
 _INSTALL_HINT = (
     "install CuPy for your CUDA version, e.g. `pip install \"minigan[gpu]\"` "

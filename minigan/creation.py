@@ -1,10 +1,58 @@
-"""Making new tensors: zeros, ones, random noise (the lecture's z), ranges."""
+"""Making new tensors: ``mg.tensor``, zeros, ones, random noise (the lecture's z), ranges; the default dtype."""
 from __future__ import annotations
 
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Tensor, get_default_dtype
+from minigan.autograd import Tensor
+
+# PyTorch's names for the dtypes: ``dtype=mg.float32`` (``mg.float`` and ``mg.double`` are in minigan/__init__.py)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+
+_default_dtype = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype ``mg.tensor`` and the layers create (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype ``mg.tensor`` and the layers create (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"the default dtype must be a floating type, got {dtype}")
+    _default_dtype = dtype
+
+
+def as_array(value, dtype=None, device=None):
+    """``value`` as an array of ``dtype`` (default dtype when None) on ``device`` (default device when None)."""
+    dtype = np.dtype(dtype) if dtype is not None else _default_dtype
+    device = backend.normalize_device(device) if device is not None else None
+    if isinstance(value, Tensor):
+        value = value._data
+    if device is None:
+        device = backend.device_of(value) if backend.device_of(value) == "gpu" else backend.get_device()
+    xp = backend.module_for(device)
+    if backend.device_of(value) != device:
+        value = backend.to_device(np.asarray(value) if device == "gpu" else value, device)
+    return xp.asarray(value, dtype=dtype)
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+    """A new leaf Tensor holding a copy of ``data`` (a list, number, NumPy/CuPy array or Tensor).
+
+    The dtype is the default (float32) unless ``dtype`` is given: a float64 NumPy array becomes
+    float32 too, so a model's inputs and its parameters agree.  The device is the current default
+    device unless ``device`` is given.
+    """
+    array = as_array(data, dtype, device)
+    if array is data or (isinstance(data, Tensor) and array is data._data):
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)
+
 
 
 def _shape(shape) -> tuple:

@@ -127,7 +127,8 @@ def load(path):
                               "a pickle, text or other file?)")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+            others = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
+            arrays = {} if others else {name: archive[name] for name in archive.files}
     except ValueError as err:
         if "pickle" in str(err) or "object" in str(err).lower():
             raise CheckpointError(f"mg.load: {path!r} holds object arrays (pickled Python objects), "
@@ -135,6 +136,9 @@ def load(path):
         raise CheckpointError(f"mg.load: {path!r} is corrupt: {err}") from None
     except (zipfile.BadZipFile, EOFError, OSError, KeyError, RuntimeError) as err:
         raise CheckpointError(f"mg.load: {path!r} is truncated or corrupt ({type(err).__name__}: {err})") from None
+    if others:  # np.load would hand these back as raw bytes
+        raise CheckpointError(f"mg.load: {path!r} is a zip archive but not a .npz checkpoint: "
+                              f"{others[0]!r} is not a NumPy array (.npy)")
     if MANIFEST not in arrays:
         return arrays
     try:

@@ -8,11 +8,11 @@ through the changed parameter by mistake.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 from minigan import backend
 from minigan.autograd import Tensor
+from minigan.functional import _kernels
 
 
 class Optimizer:
@@ -219,6 +219,7 @@ class Adam(Optimizer):
 
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − η / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    (the textbook form, with m̂ and v̂, is ``adam_simple`` below).
     """
 
     state_arrays = ("exp_avg", "exp_avg_sq")
@@ -237,6 +238,8 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: invalid eps {group['eps']} (must be ≥ 0)")
 
     def _update(self, index, p, state, group):
+        # adam_simple below, rearranged to work in place: the bias corrections m̂ = m / (1 − β₁ᵗ) and
+        # v̂ = v / (1 − β₂ᵗ) are folded into the step size and the denominator instead of made as arrays
         xp = backend.array_module(p.data)
         g = self._direction(index, p, group)
         beta1, beta2 = group["betas"]
@@ -244,12 +247,12 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if backend.device_of(p.data) == "gpu":
+        if _kernels.fused(p.data):
             # the lines below, fused into one GPU kernel (thirteen kernel launches per parameter become one)
             dtype = p.dtype.type
-            _adam_kernel()(g, dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2),
-                           dtype(math.sqrt(1 - beta2 ** t)), dtype(group["eps"]),
-                           dtype(group["lr"] / (1 - beta1 ** t)), p.data, m, v)
+            _kernels.kernel("adam")(g, dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2),
+                                    dtype(math.sqrt(1 - beta2 ** t)), dtype(group["eps"]),
+                                    dtype(group["lr"] / (1 - beta1 ** t)), p.data, m, v)
             return
         work = self._work(index, p, 1)
         # m ← β₁ m + (1 − β₁) g
@@ -269,23 +272,17 @@ class Adam(Optimizer):
         xp.subtract(p.data, step, out=p.data)
 
 
-@functools.cache
-def _adam_kernel():
-    """Adam's update of one parameter as a single CuPy kernel (made at the first GPU step).
+def adam_simple(theta, g, m, v, t: int, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+    """One Adam step as the paper writes it (Kingma & Ba, Algorithm 1), on arrays: the plain twin of
+    ``Adam._update``.  Returns the new (θ, m, v); nothing is changed in place.
 
-    The same formula as the NumPy lines of ``Adam._update``, element by element:
-    m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  θ ← θ − η / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε).
-    θ, m and v are updated in place (they are the kernel's output arguments).
+    m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);
+    θ ← θ − η m̂ / (√v̂ + ε)
     """
-    cupy = backend.module_for("gpu")
-    return cupy.ElementwiseKernel(
-        "T g, T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T bias_correction2_sqrt, T eps, "
-        "T step_size",
-        "T p, T m, T v",
-        """
-        m = beta1 * m + one_minus_beta1 * g;
-        v = beta2 * v + one_minus_beta2 * (g * g);
-        p -= step_size * (m / (sqrt(v) / bias_correction2_sqrt + eps));
-        """,
-        "minigan_adam",
-    )
+    beta1, beta2 = betas
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    theta = theta - lr * m_hat / (backend.array_module(v_hat).sqrt(v_hat) + eps)
+    return theta, m, v

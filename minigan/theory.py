@@ -39,7 +39,7 @@ def value_function(p_data, p_g, D, dx: float) -> float:
     return _expect_log(p_data, D, dx) + _expect_log(p_g, 1.0 - D, dx)
 
 
-def kl_divergence(p, q, dx: float) -> float:
+def kl_divergence_on_grid(p, q, dx: float) -> float:
     """KL(p ‖ q) = ∫ p log(p / q) dx (infinite where q = 0 < p)."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     mask = p > 0
@@ -52,7 +52,7 @@ def jensen_shannon(p, q, dx: float) -> float:
     """JSD(p ‖ q) = ½ KL(p ‖ M) + ½ KL(q ‖ M), M = (p + q) / 2; between 0 and log 2."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     m = 0.5 * (p + q)
-    return 0.5 * kl_divergence(p, m, dx) + 0.5 * kl_divergence(q, m, dx)
+    return 0.5 * kl_divergence_on_grid(p, m, dx) + 0.5 * kl_divergence_on_grid(q, m, dx)
 
 
 def normal_pdf(x, mean: float = 0.0, std: float = 1.0) -> np.ndarray:

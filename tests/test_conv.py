@@ -215,7 +215,7 @@ def test_pool_and_upsample_gradients_keep_float32(device, rng):
     (lambda x, w: F.conv2d(x[:, :, :2, :2], w),
      r"conv2d: kernel 3×3 is larger than the input 2×2; input shape \(2, 3, 2, 2\)"),
     (lambda x, w: F.conv2d(x, w, mg.zeros(3)), r"conv2d: bias must have shape \(4,\)"),
-    (lambda x, w: F.conv2d(x, w, stride=0), r"conv2d: stride must be positive"),
+    (lambda x, w: F.conv2d(x, w, stride=0), r"conv2d: stride must be an int or a pair of ints, each at least 1; got 0"),
     (lambda x, w: F.conv_transpose2d(x, w), r"conv_transpose2d: input of shape \(2, 3, 8, 8\) has 3 channels, "
                                             r"but weight of shape \(4, 3, 3, 3\).* expects 4"),
     (lambda x, w: F.conv_transpose2d(x, F.transpose(w, (1, 0, 2, 3)), stride=2, output_padding=2),

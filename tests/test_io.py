@@ -1,6 +1,7 @@
 """io: save/load round trips, key types, atomic writes, and clear errors for files that are not checkpoints."""
 import os
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -125,6 +126,9 @@ def _corrupt_files(tmp_path):
     yield "manifest.npz", (tmp_path / "manifest.npz").read_bytes()
     np.savez(tmp_path / "foreign.npz", __manifest__=np.array('{"format": "something else"}'))
     yield "foreign.npz", (tmp_path / "foreign.npz").read_bytes()
+    with zipfile.ZipFile(tmp_path / "hello.zip", "w") as archive:
+        archive.writestr("hello.txt", b"hi")
+    yield "hello.npz", (tmp_path / "hello.zip").read_bytes()
 
 
 def test_corrupt_and_foreign_files_raise_checkpoint_error_naming_the_file(tmp_path):
@@ -137,3 +141,11 @@ def test_corrupt_and_foreign_files_raise_checkpoint_error_naming_the_file(tmp_pa
             mg.load(path)
         assert isinstance(info.value, ValueError), name
     assert issubclass(mg.CheckpointError, ValueError)
+
+
+def test_a_zip_that_is_not_a_checkpoint_names_the_member(tmp_path):
+    with zipfile.ZipFile(tmp_path / "hello.npz", "w") as archive:
+        archive.writestr("w.npy", b"")
+        archive.writestr("hello.txt", b"hi")
+    with pytest.raises(io.CheckpointError, match=r"not a \.npz checkpoint: 'hello.txt' is not a NumPy array"):
+        mg.load(tmp_path / "hello.npz")

@@ -116,6 +116,31 @@ def test_convolutions(monkeypatch, rng, dtype, x_shape, w_shape, stride, padding
     assert_agree(*both_ways(monkeypatch, run), dtype)
 
 
+@needs_gpu
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam(monkeypatch, rng, dtype):
+    grads = [rng.standard_normal((5, 3)) for _ in range(3)]
+
+    def run():
+        theta = mg.nn.Parameter(mg.tensor(rng.standard_normal((5, 3)) * 0 + 0.5, dtype=dtype, device="gpu"))
+        opt = mg.optim.Adam([theta], lr=0.01, weight_decay=0.1)
+        for g in grads:
+            theta.grad = mg.tensor(g, dtype=dtype, device="gpu")
+            opt.step()
+        return [theta.data, opt.state[0]["exp_avg"], opt.state[0]["exp_avg_sq"]]
+
+    assert_agree(*both_ways(monkeypatch, run), dtype)
+
+
+@needs_gpu
+def test_adam_on_float16_takes_the_plain_lines():
+    theta = mg.nn.Parameter(mg.tensor([0.5, -1.0], dtype=np.float16, device="gpu"))
+    opt = mg.optim.Adam([theta], lr=0.01)
+    theta.grad = mg.tensor([0.1, -0.2], dtype=np.float16, device="gpu")
+    opt.step()
+    np.testing.assert_allclose(theta.numpy(), [0.49, -0.99], rtol=1e-3)
+
+
 # ---------------------------------------------------------------- where the kernels are used
 def test_the_cpu_never_uses_them():
     assert not _kernels.fused(np.ones(3, dtype=np.float32))
@@ -134,7 +159,7 @@ def test_only_float32_and_float64_use_them(monkeypatch):
 
 def test_every_kernel_has_a_call_site():
     sources = "".join(open(f"{F.__path__[0]}/{name}.py", encoding="utf-8").read()
-                      for name in ("activation", "loss", "layers", "conv"))
+                      for name in ("activation", "loss", "layers", "conv", "../optim"))
     for name in _kernels.SOURCES:
         assert f'kernel("{name}")' in sources, f"kernel {name} is used nowhere"
 

@@ -6,6 +6,7 @@ import pytest
 
 import minigan as mg
 from minigan import backend, nn
+from minigan import functional as F
 from minigan.nn import init
 
 
@@ -376,3 +377,63 @@ def test_reset_running_stats():
     bn.reset_running_stats()
     assert np.all(bn.running_mean.numpy() == 0) and np.all(bn.running_var.numpy() == 1)
     assert int(bn.num_batches_tracked.item()) == 0
+
+
+def test_numpy_integers_are_taken_as_sizes(device):
+    n = np.int64(3)
+    assert nn.Linear(n, np.int32(2)).weight.shape == (2, 3)
+    assert nn.Conv2d(n, 4, np.int64(3), stride=(np.int64(1), 2)).weight.shape == (4, 3, 3, 3)
+    assert nn.BatchNorm1d(n).weight.shape == (3,)
+    assert isinstance(nn.Linear(n, 2).in_features, int)
+    assert nn.Unflatten(1, (np.int64(2), 3))(mg.zeros(4, 6)).shape == (4, 2, 3)
+    for bad in (1.5, True, 0, "3"):
+        with pytest.raises(ValueError, match="Linear: in_features must be a positive integer"):
+            nn.Linear(bad, 2)
+
+
+def test_to_moves_and_casts_the_gradients_too(device):
+    layer = nn.Linear(3, 2)
+    layer(mg.randn(4, 3)).sum().backward()
+    layer.to(dtype=np.float64)
+    assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float64
+    layer.float()
+    assert layer.weight.grad.dtype == np.float32
+
+
+
+def test_pytorch_code_runs_unchanged_dcgan_style(device):
+    """The DCGAN tutorial's spellings: ReLU(True), LeakyReLU(0.2, inplace=True), apply(weights_init) with
+    nn.init.normal_/constant_ on m.weight.data, and the loss modules."""
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    net = nn.Sequential(nn.ConvTranspose2d(4, 8, 4, 1, 0, bias=False), nn.BatchNorm2d(8), nn.ReLU(True),
+                        nn.Conv2d(8, 1, 4, 1, 0, bias=False), nn.LeakyReLU(0.2, inplace=True), nn.Flatten())
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen[-1] == "Sequential" and seen[0] == "ConvTranspose2d"  # children first, then the module
+    net.apply(weights_init)
+    assert abs(float(net[0].weight.data.std()) - 0.02) < 0.005 and float(abs(net[1].bias).sum()) == 0
+    out = net(mg.randn(5, 4, 1, 1))
+    target = mg.ones(5, 1)
+    for loss, functional in ((nn.BCEWithLogitsLoss(), F.binary_cross_entropy_with_logits),
+                             (nn.MSELoss(reduction="sum"), lambda a, b: F.mse_loss(a, b, "sum")),
+                             (nn.L1Loss(), F.l1_loss)):
+        assert loss(out, target).item() == functional(out, target).item()
+    p = F.sigmoid(out)
+    assert nn.BCELoss(reduction="none")(p, target).shape == (5, 1)
+    nn.BCEWithLogitsLoss()(out, target).backward()
+    assert net[0].weight.grad.shape == net[0].weight.shape
+    with pytest.raises(ValueError, match="reduction must be"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_init_constant_fills_a_tensor():
+    w = nn.Parameter(mg.zeros(2, 3))
+    assert nn.init.constant_(w, 0.5) is w
+    np.testing.assert_array_equal(w.numpy(), np.full((2, 3), 0.5))

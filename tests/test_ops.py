@@ -163,9 +163,12 @@ CASES = [
     Case("sum axis=1", lambda x: x.sum(axis=1), lambda x: x.sum(axis=1), ((N, (2, 3, 4)),)),
     Case("sum axis=(0,2) keepdims", lambda x: F.sum(x, (0, 2), keepdims=True),
          lambda x: x.sum(axis=(0, 2), keepdims=True), ((N, (2, 3, 4)),)),
+    Case("sum axis=np.int64(1)", lambda x: x.sum(axis=np.int64(1)), lambda x: x.sum(axis=1), ((N, (2, 3, 4)),)),
     Case("sum axis=-1 keepdims", lambda x: F.sum(x, -1, True), lambda x: x.sum(-1, keepdims=True), ((N, (3, 4)),)),
     Case("mean -> 0-d", F.mean, np.mean, ((N, (2, 3, 4)),)),
     Case("mean axis=0", lambda x: x.mean(axis=0), lambda x: x.mean(axis=0), ((N, (3, 4)),)),
+    Case("mean dim=1 keepdim", lambda x: x.mean(dim=1, keepdim=True), lambda x: x.mean(axis=1, keepdims=True),
+         ((N, (3, 4)),)),
     Case("mean axis=(0,2) keepdims", lambda x: F.mean(x, (0, 2), keepdims=True),
          lambda x: x.mean(axis=(0, 2), keepdims=True), ((N, (2, 3, 4)),)),
     Case("max -> 0-d", F.max, np.max, ((D, (3, 4)),)),
@@ -179,6 +182,8 @@ CASES = [
          lambda x: x.var(axis=1, keepdims=True), ((N, (3, 4)),)),
     Case("std axis=1", lambda x: F.std(x, 1), lambda x: x.std(axis=1, ddof=1), ((N, (3, 4)),)),
     Case("logsumexp axis=1", lambda x: F.logsumexp(x, 1), lambda x: np.log(np.exp(x).sum(axis=1)), ((N, (3, 4)),)),
+    Case("logsumexp all, keepdims", lambda x: F.logsumexp(x, keepdims=True),
+         lambda x: np.log(np.exp(x).sum(keepdims=True)), ((N, (3, 4)),)),
     # shapes and indexing
     Case("reshape", lambda x: x.reshape(4, 6), lambda x: x.reshape(4, 6), ((N, (2, 3, 4)),)),
     Case("reshape -1", lambda x: F.reshape(x, (-1, 2)), lambda x: x.reshape(-1, 2), ((N, (2, 3, 4)),)),
@@ -186,7 +191,12 @@ CASES = [
     Case(".T", lambda x: x.T, lambda x: x.T, ((N, (3, 4)),)),
     Case("permute", lambda x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1), ((N, (2, 3, 4)),)),
     Case("swapaxes", lambda x: F.swapaxes(x, 0, 2), lambda x: x.swapaxes(0, 2), ((N, (2, 3, 4)),)),
+    Case("transpose(0, 2), PyTorch's", lambda x: x.transpose(0, 2), lambda x: x.swapaxes(0, 2), ((N, (2, 3, 4)),)),
+    Case("unsqueeze(1)", lambda x: x.unsqueeze(1), lambda x: x[:, None], ((N, (2, 3)),)),
+    Case("squeeze", lambda x: x.squeeze(), np.squeeze, ((N, (2, 1, 3, 1)),)),
+    Case("squeeze(dim=1)", lambda x: F.squeeze(x, dim=1), lambda x: x.squeeze(1), ((N, (2, 1, 3, 1)),)),
     Case("flatten", F.flatten, lambda x: x.reshape(2, -1), ((N, (2, 3, 4)),)),
+    Case("clone", F.clone, lambda x: x, ((N, (2, 3)),)),
     Case("getitem slices", lambda x: x[1:, ::2], lambda x: x[1:, ::2], ((N, (3, 4)),)),
     Case("getitem reversed", lambda x: x[::-1], lambda x: x[::-1], ((N, (3, 4)),)),
     Case("getitem integer", lambda x: x[1], lambda x: x[1], ((N, (3, 4)),)),
@@ -214,6 +224,7 @@ CASES = [
     Case("leaky_relu -0.3", lambda x: F.leaky_relu(x, -0.3), lambda x: np.where(x > 0, x, -0.3 * x), ((Z, (3, 4)),)),
     Case("sigmoid", F.sigmoid, np_sigmoid, ((N, (3, 4)),)),
     Case("sigmoid 0-d", lambda x: x.sigmoid(), np_sigmoid, ((N, ()),)),
+    Case("sigmoid_simple", F.sigmoid_simple, np_sigmoid, ((N, (3, 4)),)),
     Case("log_sigmoid", lambda x: F.log_sigmoid(4 * x), lambda x: np.log(np_sigmoid(4 * x)), ((N, (3, 4)),)),
     Case("tanh", F.tanh, np.tanh, ((N, (3, 4)),)),
     Case("softplus", lambda x: F.softplus(4 * x), lambda x: np.log1p(np.exp(4 * x)), ((N, (3, 4)),)),
@@ -231,6 +242,8 @@ CASES = [
     Case("batch_norm train (N,C)", lambda x, w, b: F.batch_norm(x, weight=w, bias=b), np_batch_norm_train,
          ((N, (6, 3)), (N, (3,)), (N, (3,)))),
     Case("batch_norm train (N,C,H,W)", lambda x, w, b: F.batch_norm(x, None, None, w, b), np_batch_norm_train,
+         ((N, (3, 2, 2, 2)), (N, (2,)), (N, (2,)))),
+    Case("batch_norm_simple (N,C,H,W)", F.batch_norm_simple, np_batch_norm_train,
          ((N, (3, 2, 2, 2)), (N, (2,)), (N, (2,)))),
     Case("batch_norm eval", batch_norm_eval,
          lambda x, w, b: np_batch_norm(x, RUNNING_MEAN.reshape(1, 3), RUNNING_VAR.reshape(1, 3), w, b),
@@ -400,3 +413,160 @@ def test_batch_norm_running_statistics(shape, device):
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="evaluation mode needs running_mean"):
         F.batch_norm(x, training=False)
+
+
+# ---------------------------------------------------------------- each fast path agrees with its plain twin
+def test_sigmoid_agrees_with_sigmoid_simple(device):
+    x = np.linspace(-30, 30, 61)
+    for dtype in (np.float32, np.float64):
+        fast, plain = mg.tensor(x, dtype=dtype, requires_grad=True), mg.tensor(x, dtype=dtype, requires_grad=True)
+        y_fast, y_plain = F.sigmoid(fast), F.sigmoid_simple(plain)
+        np.testing.assert_allclose(y_fast.numpy(), y_plain.numpy(), rtol=1e-6 if dtype == np.float32 else 1e-14)
+        (y_fast * y_fast).sum().backward()
+        (y_plain * y_plain).sum().backward()
+        # 1 − σ cancels near σ = 1: compare on the gradient's scale (its largest value is about 0.15)
+        atol = 1e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(fast.grad.numpy(), plain.grad.numpy(), rtol=1e-5, atol=atol)
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (4, 3, 2, 2)])
+def test_batch_norm_agrees_with_batch_norm_simple(shape, device):
+    """The one-op BatchNorm (fused kernels on the GPU) against the twelve plain ops, values and gradients,
+    first and second order."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) * 2 + 1, rng.standard_normal(3), rng.standard_normal(3)]
+    fast = [mg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    plain = [mg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    y_fast, y_plain = F.batch_norm(*fast[:1], None, None, *fast[1:]), F.batch_norm_simple(*plain)
+    np.testing.assert_allclose(y_fast.numpy(), y_plain.numpy(), rtol=1e-12, atol=1e-12)
+    w = mg.tensor(rng.standard_normal(shape), dtype=np.float64)
+    for xs, y in ((fast, y_fast), (plain, y_plain)):
+        (g,) = mg.grad((y * w).sum(), [xs[0]], create_graph=True)
+        (g * g).sum().backward()
+    for a, b in zip(fast[:2], plain[:2]):  # (β drops out of the gradient in x: it gets no second-order one)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- numeric edges (PyTorch's answers)
+def test_logsumexp_of_infinite_rows(device):
+    inf = np.inf
+    x = mg.tensor([[-inf, -inf], [inf, 1.0], [inf, -inf], [0.0, np.log(3.0)]])
+    with np.errstate(divide="ignore"):  # log 0 = −∞ is the answer for the first row
+        np.testing.assert_allclose(F.logsumexp(x, axis=1).numpy(), [-inf, inf, inf, np.log(4.0)], rtol=1e-6)
+
+
+def test_pow_gradient_in_the_exponent_is_zero_where_the_base_is_zero(device):
+    a = mg.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    b = mg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (a**b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, 0.0, 8 * np.log(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.numpy(), [0.0, 0.0, 12.0], rtol=1e-6)
+    assert np.isfinite(b.grad.numpy()).all()
+
+
+def test_max_gradient_goes_to_the_nan_of_a_row(device):
+    x = mg.tensor([[1.0, np.nan, 3.0], [2.0, 5.0, 1.0]], requires_grad=True)
+    y = F.max(x, axis=1)
+    assert np.isnan(y.numpy()[0]) and y.numpy()[1] == 5
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [0, 1, 0]])
+
+
+@pytest.mark.parametrize("p", [[0.5, 1.5], [-0.1, 0.5], [np.nan, 0.5]], ids=["above 1", "below 0", "NaN"])
+def test_binary_cross_entropy_rejects_p_outside_0_1(p, device):
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: p must be a probability, in \[0, 1\]"):
+        F.binary_cross_entropy(mg.tensor(p), mg.tensor([1.0, 0.0]))
+
+
+# ---------------------------------------------------------------- every axis is checked, once, the same way
+OUT_OF_RANGE = {
+    "cat axis=2": lambda t: F.cat([t, t], axis=2),
+    "stack axis=3": lambda t: F.stack([t, t], axis=3),
+    "permute(2, 1)": lambda t: t.permute(2, 1),
+    "transpose((0, 0))": lambda t: F.transpose(t, (0, 0)),
+    "swapaxes(0, 2)": lambda t: F.swapaxes(t, 0, 2),
+    "flatten(3)": lambda t: F.flatten(t, 3),
+    "flatten end_dim=-3": lambda t: F.flatten(t, 0, -3),
+    "sum axis=2": lambda t: t.sum(axis=2),
+    "mean axis=(0, -3)": lambda t: t.mean(axis=(0, -3)),
+    "max axis=2": lambda t: t.max(axis=2),
+    "var axis=5": lambda t: F.var(t, 5),
+    "logsumexp axis=2": lambda t: F.logsumexp(t, 2),
+    "softmax axis=2": lambda t: F.softmax(t, axis=2),
+    "log_softmax axis=-3": lambda t: F.log_softmax(t, axis=-3),
+    "nn.Flatten(3)": lambda t: mg.nn.Flatten(3)(t),
+    "nn.Unflatten(3, ...)": lambda t: mg.nn.Unflatten(3, (1, 3))(t),
+}
+
+
+@pytest.mark.parametrize("call", OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
+def test_an_axis_out_of_range_is_an_error_not_a_wrap_around(call, device):
+    t = mg.ones(2, 3)
+    expected = r"out of range for a tensor with [23] dimensions|not a permutation|comes after"
+    with pytest.raises(IndexError, match=expected):
+        call(t)
+    with pytest.raises(ValueError):  # also a ValueError, as NumPy's AxisError is
+        call(t)
+
+
+def test_an_axis_named_twice_is_an_error():
+    with pytest.raises(IndexError, match="more than once"):
+        mg.ones(2, 3).sum(axis=(1, -1))
+
+
+def test_numpy_integers_are_taken_as_axes(device):
+    t = mg.tensor(np.arange(6.0).reshape(2, 3))
+    i = np.int64(1)
+    np.testing.assert_array_equal(t.sum(axis=i).numpy(), [3, 12])
+    np.testing.assert_array_equal(F.cat([t, t], axis=i).shape, (2, 6))
+    np.testing.assert_array_equal(F.softmax(t, axis=np.int32(0)).shape, (2, 3))
+    assert t.permute(i, np.int64(0)).shape == (3, 2)
+    assert F.flatten(t, np.int64(0)).shape == (6,)
+
+
+
+# ---------------------------------------------------------------- PyTorch's spellings
+def test_dim_and_keepdim_are_taken_wherever_axis_and_keepdims_are(device):
+    x = mg.tensor(np.arange(24.0).reshape(2, 3, 4))
+    a = x.numpy()
+    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).numpy(), a.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(F.var(x, dim=(0, 2)).numpy(), a.var(axis=(0, 2), ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.std(dim=-1).numpy(), a.std(axis=-1, ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(x.logsumexp(dim=0).numpy(), np.log(np.exp(a).sum(axis=0)), rtol=1e-6)
+    np.testing.assert_allclose(F.softmax(x, dim=1).sum(dim=1).numpy(), np.ones((2, 4)), rtol=1e-6)
+    assert F.log_softmax(x, dim=0).shape == (2, 3, 4)
+    assert F.cat([x, x], dim=2).shape == (2, 3, 8) and F.stack([x, x], dim=-1).shape == (2, 3, 4, 2)
+    with pytest.raises(IndexError, match="out of range"):
+        x.sum(dim=3)
+
+
+def test_transpose_takes_both_numpys_and_pytorchs_arguments():
+    x = mg.ones(2, 3, 4)
+    assert x.transpose().shape == (4, 3, 2)  # NumPy: reversed
+    assert x.transpose((2, 0, 1)).shape == (4, 2, 3) and F.transpose(x, axes=(2, 0, 1)).shape == (4, 2, 3)
+    assert x.transpose(0, 1).shape == (3, 2, 4) and x.transpose(-1, 0).shape == (4, 3, 2)  # PyTorch: a swap
+    with pytest.raises(TypeError, match="transpose"):
+        x.transpose(0, 1, 2)
+
+
+def test_squeeze_and_unsqueeze_are_views_and_check_their_dim():
+    x = mg.ones(2, 1, 3)
+    assert x.squeeze(0).shape == (2, 1, 3)  # an axis longer than 1 is left, as in PyTorch
+    assert x.unsqueeze(-1).shape == (2, 1, 3, 1) and x.unsqueeze(3).shape == (2, 1, 3, 1)
+    with pytest.raises(IndexError):
+        x.unsqueeze(5)
+    with pytest.raises(IndexError):
+        x.squeeze(3)
+
+
+def test_comparisons_give_boolean_tensors(device):
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    cases = ((x > 1.5, [False, True, True]), (x <= 2, [True, True, False]), (x == 2.0, [False, True, False]),
+             (x != x, [False] * 3), (2 < x, [False, False, True]), (x >= mg.tensor([3.0]), [False, False, True]),
+             (F.lt(x, 2.0), [True, False, False]))
+    for got, expected in cases:
+        assert got.dtype == np.bool_ and got.creator is None
+        np.testing.assert_array_equal(got.numpy(), expected)
+    assert x[x > 1.5].shape == (2,)  # a mask indexes
+    assert {x: "hashable by identity"}[x] and x in [x]

@@ -66,6 +66,36 @@ def test_adam_three_steps(device, maximize, weight_decay):
     np.testing.assert_allclose(got, theta, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_agrees_with_the_textbook_adam_simple(device, dtype):
+    theta = nn.Parameter(mg.tensor(THETA0, dtype=dtype))
+    opt = optim.Adam([theta], lr=0.01, betas=(0.5, 0.999))
+    xp = backend.module_for(device)
+    plain, m, v = xp.asarray(THETA0, dtype=dtype), xp.zeros(THETA0.shape, dtype), xp.zeros(THETA0.shape, dtype)
+    for t, g in enumerate(GRADS, start=1):
+        theta.grad = mg.tensor(g, dtype=dtype)
+        opt.step()
+        plain, m, v = optim.adam_simple(plain, xp.asarray(g, dtype=dtype), m, v, t, lr=0.01, betas=(0.5, 0.999))
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(theta.numpy(), backend.to_numpy(plain), rtol=tol, atol=tol)
+    np.testing.assert_allclose(backend.to_numpy(opt.state[0]["exp_avg_sq"]), backend.to_numpy(v), rtol=tol)
+
+
+def test_adam_uses_its_kernel_only_where_the_fused_kernels_are_on(monkeypatch):
+    """The same switch as the other kernels (MINIGAN_FUSED_KERNELS=0, float32/float64 on the GPU): _kernels.fused."""
+    from minigan.functional import _kernels
+
+    asked = []
+    monkeypatch.setattr(_kernels, "kernel", lambda name: asked.append(name) or (lambda *args: None))
+    theta = nn.Parameter(mg.tensor(THETA0, device="cpu"))
+    opt = optim.Adam([theta])
+    theta.grad = mg.tensor(GRADS[0])
+    for on in (False, True):
+        monkeypatch.setattr(_kernels, "fused", lambda array, on=on: on)
+        opt.step()
+    assert asked == ["adam"]
+
+
 def test_adam_first_step_moves_each_weight_by_lr():
     # with bias correction, the first step is −η · g/|g| (up to ε): a property worth knowing by heart
     got = run(lambda p: optim.Adam(p, lr=0.01), "cpu", steps=1)

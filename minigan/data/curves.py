@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Tensor, get_default_dtype
+from minigan.autograd import Tensor
+from minigan.creation import get_default_dtype
 
 
 def _points(points, name: str) -> np.ndarray:

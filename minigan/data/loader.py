@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Tensor, get_default_dtype
+from minigan.autograd import Tensor
+from minigan.creation import get_default_dtype
 
 
 def _as_arrays(arrays, caller: str) -> tuple:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Tensor, get_default_dtype
+from minigan.autograd import Tensor
+from minigan.creation import get_default_dtype
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from math import erf, sqrt
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Tensor, get_default_dtype
+from minigan.autograd import Tensor
+from minigan.creation import get_default_dtype
 from minigan.theory import normal_pdf
 
 

@@ -7,19 +7,20 @@ Importing this package also gives Tensor its operators.
 """
 from minigan.autograd import Tensor
 from minigan.functional.activation import (
-    leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+    leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, sigmoid_simple, softmax, softplus, tanh,
 )
 from minigan.functional.conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest2d
-from minigan.functional.layers import batch_norm, dropout, linear
+from minigan.functional.layers import batch_norm, batch_norm_simple, dropout, linear
 from minigan.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss,
 )
 from minigan.functional.math import (
-    abs, add, clip, div, exp, log, matmul, maximum, minimum, mul, neg, pow, sqrt, sub,
+    abs, add, clip, div, eq, exp, ge, gt, le, log, lt, matmul, maximum, minimum, mul, ne, neg, pow, sqrt, sub,
 )
 from minigan.functional.reduce import logsumexp, max, mean, min, std, sum, var
 from minigan.functional.shape import (
-    broadcast_to, cat, concatenate, flatten, getitem, permute, reshape, stack, sum_to, swapaxes, transpose,
+    broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
+    transpose, unsqueeze,
 )
 
 
@@ -40,9 +41,12 @@ def _install_operators() -> None:
     Tensor.__matmul__ = matmul
     Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
     Tensor.__getitem__ = getitem
+    # comparisons give boolean tensors, as in PyTorch; a Tensor stays hashable by identity (dict keys, sets)
+    Tensor.__eq__, Tensor.__ne__, Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = eq, ne, lt, le, gt, ge
+    Tensor.__hash__ = object.__hash__
     Tensor.T = property(lambda self: transpose(self))
-    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, var, std, reshape,
-                     transpose, permute, broadcast_to, flatten, sigmoid, tanh, relu, softmax, log_softmax):
+    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, var, std, logsumexp, reshape, transpose, permute,
+                     squeeze, unsqueeze, broadcast_to, flatten, clone, sigmoid, tanh, relu, softmax, log_softmax):
         setattr(Tensor, function.__name__, function)
     Tensor.view = reshape
 
@@ -50,10 +54,11 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "abs", "add", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "broadcast_to", "cat", "clip", "concatenate", "conv2d", "conv_transpose2d", "div", "dropout", "exp",
-    "flatten", "getitem", "l1_loss", "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp",
-    "matmul", "max", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "permute",
-    "pow", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "stack", "std", "sub", "sum", "sum_to",
-    "swapaxes", "tanh", "transpose", "upsample_nearest2d", "var",
+    "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
+    "conv_transpose2d", "div", "dropout", "eq", "exp", "flatten", "ge", "getitem", "gt", "l1_loss", "le",
+    "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
+    "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "permute", "pow", "relu", "reshape",
+    "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to",
+    "swapaxes", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var",
 ]

@@ -28,7 +28,7 @@ def as_tensor_like(value, like: Tensor) -> Tensor:
     return Tensor(value)
 
 
-def pair(a, b, op: str) -> tuple[Tensor, Tensor]:
+def operands(a, b, op: str) -> tuple[Tensor, Tensor]:
     """Both operands of the binary op ``op`` as floating-point Tensors (a number takes the other's dtype)."""
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):

@@ -90,6 +90,15 @@ SOURCES = {
         }
         image = total;
         """),
+    # Adam's step, θ, m and v updated in place (they are the outputs)   (optim.Adam._update)
+    "adam": (
+        "T g, T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T bias_correction2_sqrt, T eps, T step_size",
+        "T p, T m, T v",
+        """
+        m = beta1 * m + one_minus_beta1 * g;
+        v = beta2 * v + one_minus_beta2 * (g * g);
+        p -= step_size * (m / (sqrt(v) / bias_correction2_sqrt + eps));
+        """),
 }
 
 

@@ -1,7 +1,7 @@
 """Activation functions, each with a numerically stable forward."""
 from __future__ import annotations
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor, is_grad_enabled
 from minigan.functional import _kernels
 from minigan.functional._convert import check_tensor
@@ -71,6 +71,7 @@ class LeakyReLU(Function):
         return _leaky_relu_array(x, self.slope)
 
     def backward(self, gy):
+        # leaky_relu′(x) = 1 for x > 0, slope otherwise
         return LeakyReLUGrad(self.inputs[0].data, self.slope)(gy)
 
 
@@ -115,6 +116,7 @@ class Sigmoid(Function):
         return _sigmoid_array(x)
 
     def backward(self, gy):
+        # σ′(x) = σ(x)(1 − σ(x)), with σ(x) the output
         y = self.output
         return gy * y * (1.0 - y)
 
@@ -136,6 +138,7 @@ class Tanh(Function):
         return backend.array_module(x).tanh(x)
 
     def backward(self, gy):
+        # tanh′(x) = 1 − tanh²(x), with tanh(x) the output
         y = self.output
         if _kernels.fused(gy.data) and not is_grad_enabled():  # the line below, in one GPU kernel
             return Tensor(_kernels.kernel("tanh_grad")(gy.data, y.data))
@@ -147,6 +150,7 @@ class Softplus(Function):
         return _softplus_array(x)
 
     def backward(self, gy):
+        # d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)
         return gy * sigmoid(self.inputs[0])
 
 
@@ -163,6 +167,15 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^−x)."""
     return Sigmoid()(check_tensor(x, "sigmoid"))
+
+
+def sigmoid_simple(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e^−x) written as it reads, in Tensor ops: the plain twin of ``Sigmoid``.
+
+    Four ops instead of one, and e^−x overflows to ∞ for x < −88 in float32 (σ is then 0, correctly, but
+    with a warning); ``Sigmoid`` computes the same values branch-free without overflow.
+    """
+    return 1.0 / (1.0 + exp(-check_tensor(x, "sigmoid_simple")))
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
@@ -213,11 +226,15 @@ class LogSoftmax(Function):
         return gy - exp(self.output) * sum(gy, self.axis, keepdims=True)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / Σ exp(x) along ``axis``."""
-    return Softmax(axis)(check_tensor(x, "softmax"))
+def softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
+    """exp(x) / Σ exp(x) along ``axis`` (PyTorch's ``dim``)."""
+    axis = axis if dim is None else dim
+    check_tensor(x, "softmax")
+    return Softmax(_validate.axis(axis, x.ndim, "softmax"))(x)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x) along ``axis``, computed without forming softmax."""
-    return LogSoftmax(axis)(check_tensor(x, "log_softmax"))
+def log_softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
+    """log softmax(x) along ``axis`` (PyTorch's ``dim``), computed without forming softmax."""
+    axis = axis if dim is None else dim
+    check_tensor(x, "log_softmax")
+    return LogSoftmax(_validate.axis(axis, x.ndim, "log_softmax"))(x)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional import _kernels, reduce
 from minigan.functional._convert import check_tensor
@@ -206,6 +206,7 @@ class Windows(Function):
     """The kh×kw windows of x (N, C, H, W) as an (N, C, Ho, Wo, kh, kw) view: what pooling reduces over."""
 
     saves = ()
+    view = True
 
     def __init__(self, kernel, stride):
         self.kernel, self.stride = kernel, stride
@@ -236,14 +237,6 @@ class AddWindows(Function):
 
 
 # ---------------------------------------------------------------- argument checks
-def _pair(value, name: str, op: str) -> tuple:
-    """An int or a pair of ints as a pair (PyTorch accepts both for sizes, strides and paddings)."""
-    values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return values
-
-
 def _check_image(x, op: str) -> None:
     check_tensor(x, op)
     if x.ndim != 4:
@@ -267,11 +260,7 @@ def _check_conv_args(op, x, weight, bias, stride, padding, in_axis, layout):
         if bias.shape != (out_c,):
             raise ValueError(f"{op}: bias must have shape ({out_c},) for weight of shape {weight.shape}, "
                              f"got {bias.shape}")
-    stride, padding = _pair(stride, "stride", op), _pair(padding, "padding", op)
-    if min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"{op}: stride must be positive and padding non-negative, "
-                         f"got stride={stride}, padding={padding}")
-    return stride, padding
+    return _validate.int_pair(stride, "stride", op), _validate.int_pair(padding, "padding", op, minimum=0)
 
 
 def _check_window(op, x, kernel, padding=(0, 0)) -> None:
@@ -314,7 +303,7 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     """
     stride, padding = _check_conv_args("conv_transpose2d", x, weight, bias, stride, padding, 0,
                                        "(in_channels, out_channels, kh, kw)")
-    output_padding = _pair(output_padding, "output_padding", "conv_transpose2d")
+    output_padding = _validate.int_pair(output_padding, "output_padding", "conv_transpose2d", minimum=0)
     if not all(0 <= output_padding[a] < stride[a] for a in range(2)):
         raise ValueError(f"conv_transpose2d: output_padding {output_padding} must be in [0, stride) "
                          f"for stride {stride}")
@@ -331,10 +320,8 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
 def _pool_windows(op, x, kernel_size, stride):
     """The (N, C, Ho, Wo, kh, kw) windows of x that a pooling op reduces over its last two axes."""
     _check_image(x, op)
-    kernel = _pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None else _pair(stride, "stride", op)
-    if min(kernel) < 1 or min(stride) < 1:
-        raise ValueError(f"{op}: kernel_size and stride must be positive, got {kernel} and {stride}")
+    kernel = _validate.int_pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else _validate.int_pair(stride, "stride", op)
     _check_window(op, x, kernel)
     return Windows(kernel, stride)(x)
 
@@ -357,9 +344,7 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
 def upsample_nearest2d(x: Tensor, scale_factor) -> Tensor:
     """Nearest-neighbour upsampling by an integer factor (or (h, w) pair): each pixel becomes an s×s block."""
     _check_image(x, "upsample_nearest2d")
-    sh, sw = _pair(scale_factor, "scale_factor", "upsample_nearest2d")
-    if sh < 1 or sw < 1:
-        raise ValueError(f"upsample_nearest2d: scale_factor must be positive, got {(sh, sw)}")
+    sh, sw = _validate.int_pair(scale_factor, "scale_factor", "upsample_nearest2d")
     n, c, h, w = x.shape
     # y[n, c, i, j] = x[n, c, ⌊i / sh⌋, ⌊j / sw⌋]
     blocks = broadcast_to(reshape(x, (n, c, h, 1, w, 1)), (n, c, h, sh, w, sw))

@@ -23,11 +23,13 @@ class Linear(Function):
         x, W = self.inputs[0], self.inputs[1]
         # flatten the leading axes, so one vector and a batch of any rank are the same (n, out) case
         g2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
+        # y = x Wᵀ + b  ⇒  gx = gy W
         gx = reshape(g2 @ W, x.shape) if self.needs_grad[0] else None
         # gW = Σ_n gyₙ xₙᵀ
         gW = g2.T @ (x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))) if self.needs_grad[1] else None
         if len(self.inputs) == 2:
             return gx, gW
+        # gb = Σ_n gyₙ
         gb = sum_to(gy, self.inputs[2].shape) if self.needs_grad[2] else None
         return gx, gW, gb
 
@@ -62,9 +64,10 @@ class BatchNorm(Function):
     """y = γ x̂ + β with x̂ = (x − μ) / √(σ² + ε), μ and σ² the mean and population variance of x over
     ``axes`` (every axis but the channels'); γ and β hold one number per channel.
 
-    One op where the plain version, ``(x - mean(x)) / sqrt(var(x) + eps) * γ + β`` in Tensor ops, is about
-    twelve: forward and backward each make a few passes over x instead of many.  The batch statistics are
-    left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running averages.
+    One op where the plain version, ``batch_norm_simple`` below (``(x - mean(x)) / sqrt(var(x) + eps) * γ + β``
+    in Tensor ops), is about twelve: forward and backward each make a few passes over x instead of many.  The
+    batch statistics are left on the op (``batch_mean``, ``batch_var``, with kept dimensions) for the running
+    averages.
     """
 
     def __init__(self, axes, eps):
@@ -113,6 +116,17 @@ class BatchNorm(Function):
         scale = reshape(gamma, g_beta.shape) * s
         g_x = (gy - (g_beta * (1.0 / count) + x_hat * (g_gamma * (1.0 / count)))) * scale
         return g_x, reshape(g_gamma, gamma.shape), reshape(g_beta, gamma.shape)
+
+
+def batch_norm_simple(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Tensor:
+    """y = γ (x − μ) / √(σ² + ε) + β with this batch's μ and σ², written as it reads, in Tensor ops: the plain
+    twin of ``BatchNorm`` (training mode, no running statistics), about twelve ops where it is one."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    channels = (1, -1) + (1,) * (x.ndim - 2)
+    mu = mean(x, axes, keepdims=True)
+    sigma2 = var(x, axes, keepdims=True, correction=0)
+    x_hat = (x - mu) / sqrt(sigma2 + eps)
+    return x_hat * reshape(weight, channels) + reshape(bias, channels)
 
 
 def _running_average(running, statistic, m):

@@ -49,11 +49,17 @@ class BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(p: Tensor, target, reduction: str = "mean") -> Tensor:
-    """−[y log p + (1 − y) log(1 − p)] for probabilities ``p``; each log is clamped at −100 as in PyTorch.
+    """−[y log p + (1 − y) log(1 − p)] for probabilities ``p`` (ValueError outside [0, 1]); each log is
+    clamped at −100 as in PyTorch.
 
     Prefer ``binary_cross_entropy_with_logits`` on D's logit: it never takes the log of 0.
     """
     y = _target(p, target, "binary_cross_entropy")
+    if p.size:
+        low, high = float(p.data.min()), float(p.data.max())  # NaN fails both comparisons below
+        if not (low >= 0 and high <= 1):
+            raise ValueError(f"binary_cross_entropy: p must be a probability, in [0, 1], got values from {low} "
+                             f"to {high} (for D's logit use binary_cross_entropy_with_logits)")
     return _reduce(BinaryCrossEntropy()(p, y), reduction, "binary_cross_entropy")
 
 

@@ -6,9 +6,11 @@ to its input's shape with ``sum_to``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minigan import backend
 from minigan.autograd import Function, Tensor
-from minigan.functional._convert import check_tensor, pair
+from minigan.functional._convert import as_tensor_like, check_tensor, operands
 from minigan.functional.shape import sum_to, swapaxes
 
 
@@ -29,6 +31,7 @@ class Add(_Binary):
         return a + b
 
     def backward(self, gy):
+        # ∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1
         return self.reduce(gy, gy)
 
 
@@ -39,6 +42,7 @@ class Sub(_Binary):
         return a - b
 
     def backward(self, gy):
+        # ∂(a − b)/∂a = 1,  ∂(a − b)/∂b = −1
         return self.reduce(gy, -gy if self.needs_grad[1] else None)
 
 
@@ -47,6 +51,7 @@ class Mul(_Binary):
         return a * b
 
     def backward(self, gy):
+        # ∂(ab)/∂a = b,  ∂(ab)/∂b = a
         a, b = self.inputs
         return self.reduce(gy * b if self.needs_grad[0] else None, gy * a if self.needs_grad[1] else None)
 
@@ -56,13 +61,14 @@ class Div(_Binary):
         return a / b
 
     def backward(self, gy):
+        # ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²  (= −(gy/b)·a/b, reusing gy/b)
         a, b = self.inputs
         ga = gy / b
         return self.reduce(ga, -ga * a / b if self.needs_grad[1] else None)
 
 
 class Pow(_Binary):
-    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log a (a > 0)."""
+    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log a (a > 0; at a = 0 see backward)."""
 
     saves = ("inputs", "output")
 
@@ -70,9 +76,17 @@ class Pow(_Binary):
         return a**b
 
     def backward(self, gy):
+        # d/da aᵇ = b aᵇ⁻¹,  d/db aᵇ = aᵇ log a.  At a = 0 they are 0 · ∞ (for b = 0, and for b ≥ 0), which
+        # PyTorch takes as 0, not NaN: a is replaced by 1 there, whose power and log give that 0
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = gy * self.output * log(a) if self.needs_grad[1] else None
+        a_for_ga = a_for_gb = a
+        xp = backend.array_module(a.data)
+        at_zero = a.data == 0
+        if xp is not np or at_zero.any():  # the CPU asks first (no copies in the common case); the GPU would wait
+            a_for_ga = a + Tensor((at_zero & (b.data == 0)).astype(a.dtype))  # elsewhere a + 0 is a, bit for bit
+            a_for_gb = a + Tensor((at_zero & (b.data >= 0)).astype(a.dtype))
+        ga = gy * b * a_for_ga ** (b - 1) if self.needs_grad[0] else None
+        gb = gy * self.output * log(a_for_gb) if self.needs_grad[1] else None
         return self.reduce(ga, gb)
 
 
@@ -87,6 +101,7 @@ class PowScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
+        # d/dx xᶜ = c xᶜ⁻¹
         if self.c == 0:  # d/dx x⁰ = 0; the formula below would give 0 · ∞ at x = 0
             return gy * 0.0
         if self.c == 2:
@@ -101,34 +116,35 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        # d/dx (−x) = −1
         return -gy
 
 
 def add(a, b) -> Tensor:
     """a + b, broadcasting."""
-    return Add()(*pair(a, b, "add"))
+    return Add()(*operands(a, b, "add"))
 
 
 def sub(a, b) -> Tensor:
     """a − b, broadcasting."""
-    return Sub()(*pair(a, b, "sub"))
+    return Sub()(*operands(a, b, "sub"))
 
 
 def mul(a, b) -> Tensor:
     """a × b, elementwise, broadcasting."""
-    return Mul()(*pair(a, b, "mul"))
+    return Mul()(*operands(a, b, "mul"))
 
 
 def div(a, b) -> Tensor:
     """a ÷ b, elementwise, broadcasting."""
-    return Div()(*pair(a, b, "div"))
+    return Div()(*operands(a, b, "div"))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the operator's name
     """a ** b: a constant exponent when b is a number, else elementwise (a must be positive for d/db)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float)):
         return PowScalar(b)(a)
-    return Pow()(*pair(a, b, "pow"))
+    return Pow()(*operands(a, b, "pow"))
 
 
 def neg(x: Tensor) -> Tensor:
@@ -144,6 +160,7 @@ class Exp(Function):
         return backend.array_module(x).exp(x)
 
     def backward(self, gy):
+        # d/dx eˣ = eˣ, the output itself
         return gy * self.output
 
 
@@ -152,6 +169,7 @@ class Log(Function):
         return backend.array_module(x).log(x)
 
     def backward(self, gy):
+        # d/dx log x = 1/x
         return gy / self.inputs[0]
 
 
@@ -162,6 +180,7 @@ class Sqrt(Function):
         return backend.array_module(x).sqrt(x)
 
     def backward(self, gy):
+        # d/dx √x = 1/(2√x), with √x the output
         return gy / (self.output * 2.0)
 
 
@@ -170,6 +189,7 @@ class Abs(Function):
         return backend.array_module(x).abs(x)
 
     def backward(self, gy):
+        # d/dx |x| = sign(x) (0 at 0, a subgradient)
         x = self.inputs[0]
         return gy * Tensor(backend.array_module(x.data).sign(x.data))
 
@@ -202,6 +222,7 @@ class Clip(Function):
         return backend.array_module(x).clip(x, self.low, self.high)
 
     def backward(self, gy):
+        # d/dx clip(x) = 1 inside [low, high], 0 outside
         x = self.inputs[0].data
         inside = (x >= (self.low if self.low is not None else -float("inf"))) & (
             x <= (self.high if self.high is not None else float("inf"))
@@ -224,6 +245,7 @@ class Maximum(_Binary):
         return backend.array_module(a).maximum(a, b)
 
     def backward(self, gy):
+        # ∂ max(a, b)/∂a = 1 where a ≥ b, else 0; ∂/∂b the rest
         a, b = self.inputs
         take_a = (a.data >= b.data).astype(gy.dtype)  # ties go to a
         return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
@@ -234,6 +256,7 @@ class Minimum(_Binary):
         return backend.array_module(a).minimum(a, b)
 
     def backward(self, gy):
+        # ∂ min(a, b)/∂a = 1 where a ≤ b, else 0; ∂/∂b the rest
         a, b = self.inputs
         take_a = (a.data <= b.data).astype(gy.dtype)  # ties go to a
         return self.reduce(gy * Tensor(take_a), gy * Tensor(1 - take_a))
@@ -241,12 +264,12 @@ class Minimum(_Binary):
 
 def maximum(a, b) -> Tensor:
     """Elementwise larger of a and b (the gradient goes to a where they tie)."""
-    return Maximum()(*pair(a, b, "maximum"))
+    return Maximum()(*operands(a, b, "maximum"))
 
 
 def minimum(a, b) -> Tensor:
     """Elementwise smaller of a and b (the gradient goes to a where they tie)."""
-    return Minimum()(*pair(a, b, "minimum"))
+    return Minimum()(*operands(a, b, "minimum"))
 
 
 # ---------------------------------------------------------------- matrix product
@@ -255,6 +278,7 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, gy):
+        # Y = AB  ⇒  gA = gY·Bᵀ, gB = Aᵀ·gY  (transposing the last two axes; sum_to undoes batch broadcasting)
         a, b = self.inputs
         ga = sum_to(gy @ swapaxes(b, -1, -2), a.shape) if self.needs_grad[0] else None
         gb = sum_to(swapaxes(a, -1, -2) @ gy, b.shape) if self.needs_grad[1] else None
@@ -263,7 +287,7 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """Matrix product of 2-D tensors, or batched over leading axes (which broadcast)."""
-    a, b = pair(a, b, "matmul")
+    a, b = operands(a, b, "matmul")
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"matmul: both operands need at least 2 dimensions, got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2]:
@@ -271,7 +295,23 @@ def matmul(a, b) -> Tensor:
     return MatMul()(a, b)
 
 
+# ---------------------------------------------------------------- comparisons (boolean tensors, no gradient)
+def _comparison(name: str, ufunc: str, symbol: str):
+    def compare(a, b) -> Tensor:
+        a, b = (a, as_tensor_like(b, a)) if isinstance(a, Tensor) else (as_tensor_like(a, b), b)
+        return Tensor(getattr(backend.array_module(a.data), ufunc)(a.data, b.data))
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"a {symbol} b elementwise, broadcasting: a boolean tensor (comparisons have no gradient)."
+    return compare
+
+
+eq, ne = _comparison("eq", "equal", "=="), _comparison("ne", "not_equal", "!=")
+lt, le = _comparison("lt", "less", "<"), _comparison("le", "less_equal", "<=")
+gt, ge = _comparison("gt", "greater", ">"), _comparison("ge", "greater_equal", ">=")
+
+
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clip",
-    "maximum", "minimum", "matmul",
+    "maximum", "minimum", "matmul", "eq", "ne", "lt", "le", "gt", "ge",
 ]

@@ -1,22 +1,17 @@
-"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy)."""
+"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy).
+
+Each takes NumPy's ``axis=`` / ``keepdims=`` and PyTorch's ``dim=`` / ``keepdim=`` for the same thing (but max
+and min, whose PyTorch form with dim= returns indices too, take axis= only).
+"""
 from __future__ import annotations
 
-from minigan import backend
+import numpy as np
+
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 from minigan.functional.math import exp, log, sqrt
 from minigan.functional.shape import broadcast_to, reshape
-
-
-def _axes(axis, ndim: int):
-    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted(a % ndim for a in axes))
 
 
 def _kept_shape(shape, axes) -> tuple:
@@ -35,19 +30,23 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
+        # y = Σᵢ xᵢ  ⇒  ∂y/∂xᵢ = 1: every summed element gets gy, broadcast back over the reduced axes
         return broadcast_to(reshape(gy, _kept_shape(self.x_shape, self.axes)), self.x_shape)
 
 
-def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
+def sum(x: Tensor, axis=None, keepdims: bool = False, *, dim=None,  # noqa: A001 - NumPy's name
+        keepdim: bool = False) -> Tensor:
     """Sum over ``axis`` (all axes when None)."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "sum")
-    return Sum(_axes(axis, x.ndim), keepdims)(x)
+    return Sum(_validate.axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
-def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def mean(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``axis`` (all axes when None)."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "mean")
-    axes = _axes(axis, x.ndim)
+    axes = _validate.axes(axis, x.ndim, "mean")
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -66,31 +65,41 @@ class Max(Function):
         return x.max(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
+        # ∂ max(x)/∂xᵢ = 1/k for the k elements equal to the maximum, 0 for the others
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
-        is_max = x.data == self.output.data.reshape(kept)
+        xp, y = backend.array_module(x.data), self.output.data.reshape(kept)
+        is_max = x.data == y
+        nan = xp.isnan(y)
+        # a NaN is the maximum of its row, but NaN == NaN is False: mark it too (as PyTorch does).  The CPU
+        # asks first whether there is one; the GPU marks without asking, since .any() would wait for it
+        if xp is not np or nan.any():
+            is_max |= xp.isnan(x.data) & nan
         share = is_max / is_max.sum(axis=self.axes, keepdims=True)
         return broadcast_to(reshape(gy, kept), x.shape) * Tensor(share.astype(x.dtype))
 
 
 def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
-    """Largest value over ``axis`` (all axes when None)."""
+    """Largest value over ``axis`` (all axes when None): NumPy's max, PyTorch's amax (no dim=: PyTorch's
+    ``max(dim=...)`` returns values and indices)."""
     check_tensor(x, "max")
     if x.size == 0:
         raise ValueError("max: the tensor is empty")
-    return Max(_axes(axis, x.ndim), keepdims)(x)
+    return Max(_validate.axes(axis, x.ndim, "max"), keepdims)(x)
 
 
 def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
-    """Smallest value over ``axis`` (all axes when None)."""
+    """Smallest value over ``axis`` (all axes when None): NumPy's min, PyTorch's amin."""
     return -max(-x, axis, keepdims)
 
 
-def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
+        *, dim=None, keepdim: bool = False) -> Tensor:
     """Variance over ``axis``: Σ(x − mean)² / (N − correction); ``correction=1`` (the default, as in
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "var")
-    axes = _axes(axis, x.ndim)
+    axes = _validate.axes(axis, x.ndim, "var")
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -100,14 +109,25 @@ def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
     return sum(centred * centred, axes, keepdims) * (1.0 / (count - correction))
 
 
-def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
+        *, dim=None, keepdim: bool = False) -> Tensor:
     """Standard deviation: sqrt of ``var``."""
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     return sqrt(var(x, axis, keepdims, correction))
 
 
-def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first."""
-    axes = _axes(axis, x.ndim)
-    shift = Tensor(backend.array_module(x.data).max(x.data, axis=axes, keepdims=True))
+def logsumexp(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
+    """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first.
+
+    A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch.
+    """
+    axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
+    check_tensor(x, "logsumexp")
+    axes = _validate.axes(axis, x.ndim, "logsumexp")
+    xp = backend.array_module(x.data)
+    # log Σ eˣ = m + log Σ e^(x − m) for any constant m; the row's maximum keeps e^(x − m) ≤ 1.  Where the
+    # maximum is ±∞, x − m would be ∞ − ∞ = NaN: shift by 0 there (log Σ eˣ is then −∞ or +∞ itself)
+    shift = xp.max(x.data, axis=axes, keepdims=True)
+    shift = Tensor(xp.where(xp.isfinite(shift), shift, shift.dtype.type(0)))
     out = log(sum(exp(x - shift), axes, keepdims=True)) + shift
     return out if keepdims else reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))

@@ -1,20 +1,20 @@
-"""Ops that move values around without changing them: reshape, transpose, indexing, joining, broadcasting."""
+"""Ops that move values around without changing them: reshape, transpose, indexing, joining, broadcasting.
+
+Reshape, transpose, basic indexing and broadcast_to return views (``view = True``): their output shares
+its input's array, and so its version counter, whenever NumPy/CuPy made it without a copy.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from minigan import backend
+from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import check_tensor
 
 
-def _normalize_axes(axis, ndim: int) -> tuple:
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(a % ndim for a in axes)
-
-
 class Reshape(Function):
     saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -38,6 +38,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 class Transpose(Function):
     saves = ()
+    view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -49,12 +50,17 @@ class Transpose(Function):
         return transpose(gy, tuple(np.argsort(self.axes)))
 
 
-def transpose(x: Tensor, axes=None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None), like ``numpy.transpose``."""
-    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
-    return Transpose(axes)(check_tensor(x, "transpose"))
+def transpose(x: Tensor, *dims, axes=None) -> Tensor:
+    """Permute the axes.  ``transpose(x)`` reverses them and ``transpose(x, (2, 0, 1))`` (or ``axes=``) orders
+    them, as ``numpy.transpose`` does; ``transpose(x, 0, 1)`` swaps two, as PyTorch's ``x.transpose(0, 1)``."""
+    check_tensor(x, "transpose")
+    if len(dims) == 2:
+        return swapaxes(x, *dims)
+    if len(dims) > 2 or (dims and axes is not None):
+        raise TypeError(f"transpose: pass an ordering of the axes or two axes to swap, got {dims}")
+    axes = dims[0] if dims else axes
+    axes = tuple(range(x.ndim))[::-1] if axes is None else _validate.permutation(axes, x.ndim, "transpose")
+    return Transpose(axes)(x)
 
 
 def permute(x: Tensor, *dims) -> Tensor:
@@ -66,9 +72,27 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """Swap two axes (PyTorch's ``x.transpose(a, b)``)."""
+    check_tensor(x, "swapaxes")
+    a, b = _validate.axis(a, x.ndim, "swapaxes", "dim0"), _validate.axis(b, x.ndim, "swapaxes", "dim1")
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return transpose(x, axes)
+    return Transpose(tuple(axes))(x)
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """``x`` without its axes of length 1 (only axis ``dim``, when given and of length 1, as in PyTorch)."""
+    check_tensor(x, "squeeze")
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    d = _validate.axis(dim, x.ndim, "squeeze", "dim")
+    return reshape(x, x.shape[:d] + x.shape[d + 1:]) if x.shape[d] == 1 else x
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """``x`` with a new axis of length 1 at position ``dim`` (in [−ndim − 1, ndim])."""
+    check_tensor(x, "unsqueeze")
+    d = _validate.axis(dim, x.ndim + 1, "unsqueeze", "dim")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
 def _index_to_device(index, xp):
@@ -84,6 +108,7 @@ def _index_to_device(index, xp):
 
 class GetItem(Function):
     saves = ()
+    view = True  # slices and integers give a view; integer arrays and masks a copy
 
     def __init__(self, index):
         self.index = index
@@ -141,31 +166,34 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-def concatenate(xs, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+def concatenate(xs, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``; ``dim`` is PyTorch's name for ``axis``)."""
+    axis = axis if dim is None else dim
     xs = [check_tensor(x, "concatenate") for x in xs]
     if not xs:
         raise ValueError("concatenate: needs at least one tensor")
-    return Concatenate(axis % xs[0].ndim)(*xs)
+    return Concatenate(_validate.axis(axis, xs[0].ndim, "concatenate"))(*xs)
 
 
 cat = concatenate
 
 
-def stack(xs, axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+def stack(xs, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors of one shape along a new axis (``dim`` is PyTorch's name for ``axis``)."""
+    axis = axis if dim is None else dim
     xs = [check_tensor(x, "stack") for x in xs]
     if not xs:
         raise ValueError("stack: needs at least one tensor")
     if len({x.shape for x in xs}) != 1:
         raise ValueError(f"stack: all tensors must have one shape, got {[x.shape for x in xs]}")
-    axis = axis % (xs[0].ndim + 1)
+    axis = _validate.axis(axis, xs[0].ndim + 1, "stack")
     new_shape = xs[0].shape[:axis] + (1,) + xs[0].shape[axis:]
     return concatenate([reshape(x, new_shape) for x in xs], axis=axis)
 
 
 class BroadcastTo(Function):
     saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -264,6 +292,26 @@ def astype(x: Tensor, dtype) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     """Merge the axes ``start_dim..end_dim`` into one (``torch.flatten``)."""
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    check_tensor(x, "flatten")
+    start = _validate.axis(start_dim, x.ndim, "flatten", "start_dim")
+    end = _validate.axis(end_dim, x.ndim, "flatten", "end_dim")
+    if start > end:
+        raise _validate.AxisError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = int(np.prod(x.shape[start : end + 1]))
     return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1 :])
+
+
+class Clone(Function):
+    saves = ()
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        # d/dx x = 1
+        return gy
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` with an array of its own (differentiable: the gradient passes through)."""
+    return Clone()(check_tensor(x, "clone"))

@@ -24,7 +24,8 @@ import numpy as np
 from minigan import backend
 from minigan import functional as F
 from minigan import nn
-from minigan.autograd import Tensor, no_grad, tensor
+from minigan.autograd import Tensor, no_grad
+from minigan.creation import tensor
 from minigan.data.faces import FACE_ATTRIBUTES
 from minigan.data.mnist import load_mnist, scale_images
 from minigan.io import load
@@ -84,8 +85,8 @@ class FaceAttributeClassifier(nn.Module):
     """Toy anime faces (N×3×32×32, values in [−1, 1]) ↦ one set of logits per attribute.
 
     The logits of all attributes come side by side (N×21: hair colour, hair length, eye colour, mouth,
-    blush, background, in ``FACE_ATTRIBUTES`` order); ``attribute_logits`` splits them by name.  Larger
-    images whose side is a multiple of 32 (64×64 faces) are averaged down to 32×32 first.
+    blush, background, in ``FACE_ATTRIBUTES`` order).  Larger images whose side is a multiple of 32
+    (64×64 faces) are averaged down to 32×32 first.
     """
 
     attributes = FACE_ATTRIBUTES
@@ -105,14 +106,6 @@ class FaceAttributeClassifier(nn.Module):
 
     def forward(self, x) -> Tensor:
         return self.head(self.features(x))
-
-    def attribute_logits(self, x) -> dict:
-        """Attribute name ↦ N×(number of values) logits (Tensors)."""
-        logits, out, start = self(x), {}, 0
-        for name, values in FACE_ATTRIBUTES.items():
-            out[name] = logits[:, start:start + len(values)]
-            start += len(values)
-        return out
 
 
 def load_classifier(model: nn.Module, filename: str, device=None) -> nn.Module:

@@ -3,25 +3,12 @@ from __future__ import annotations
 
 import math
 
+from minigan import _validate
 from minigan import functional as F
 from minigan.autograd import Tensor
 from minigan.creation import zeros
 from minigan.nn import init
 from minigan.nn.module import Module, Parameter
-
-
-def _positive_int(value, name: str, layer: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return value
-
-
-def _int_pair(value, name: str, layer: str, minimum: int = 1) -> tuple:
-    """An int or a pair of ints (each at least ``minimum``) as a pair."""
-    values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in values):
-        raise ValueError(f"{layer}: {name} must be an int or a pair of ints, each at least {minimum}; got {value!r}")
-    return values
 
 
 class _Conv(Module):
@@ -30,11 +17,11 @@ class _Conv(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, bias, transposed):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive_int(in_channels, "in_channels", name)
-        self.out_channels = _positive_int(out_channels, "out_channels", name)
-        self.kernel_size = _int_pair(kernel_size, "kernel_size", name)
-        self.stride = _int_pair(stride, "stride", name)
-        self.padding = _int_pair(padding, "padding", name, minimum=0)
+        self.in_channels = _validate.integer(in_channels, "in_channels", name)
+        self.out_channels = _validate.integer(out_channels, "out_channels", name)
+        self.kernel_size = _validate.int_pair(kernel_size, "kernel_size", name)
+        self.stride = _validate.int_pair(stride, "stride", name)
+        self.padding = _validate.int_pair(padding, "padding", name, minimum=0)
         channels = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
         self.weight = Parameter(zeros(*channels, *self.kernel_size))
         if bias:
@@ -85,7 +72,7 @@ class ConvTranspose2d(_Conv):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  bias: bool = True):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, bias, transposed=True)
-        self.output_padding = _int_pair(output_padding, "output_padding", "ConvTranspose2d", minimum=0)
+        self.output_padding = _validate.int_pair(output_padding, "output_padding", "ConvTranspose2d", minimum=0)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)

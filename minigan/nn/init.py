@@ -1,6 +1,7 @@
 """Initial values for parameters, filled in place (PyTorch's ``torch.nn.init``).
 
-Every random value is drawn from the CPU generator (``backend.rng("cpu")``, seeded by
+Each takes a Tensor or, as PyTorch code often passes (``nn.init.normal_(m.weight.data, 0.0, 0.02)`` in the
+DCGAN tutorial), its raw array.  Every random value is drawn from the CPU generator (``backend.rng("cpu")``, seeded by
 ``mg.manual_seed``) in the tensor's dtype and then copied to wherever the tensor lives, so one seed
 gives the same initial weights on the CPU and on the GPU.
 """
@@ -27,7 +28,10 @@ def calculate_fan_in_and_fan_out(shape) -> tuple[int, int]:
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+def _fill(tensor, values: np.ndarray):
+    if not isinstance(tensor, Tensor):  # a raw NumPy/CuPy array, such as a parameter's .data
+        tensor[...] = backend.to_device(values, backend.device_of(tensor))
+        return tensor
     with no_grad():
         tensor.copy_(values)
     return tensor
@@ -50,6 +54,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill ``tensor`` with 0."""
     return _fill(tensor, np.zeros(tensor.shape, dtype=tensor.dtype))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` with ``val`` (DCGAN sets its batch-norm biases with constant_(bias, 0))."""
+    return _fill(tensor, np.full(tensor.shape, val, dtype=tensor.dtype))
 
 
 def ones_(tensor: Tensor) -> Tensor:

@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import math
 
+from minigan import _validate
 from minigan import functional as F
 from minigan.autograd import Tensor
 from minigan.creation import zeros
 from minigan.nn import init
 from minigan.nn.module import Module, Parameter
-
-
-def _check_size(value, name: str, layer: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return value
 
 
 class Linear(Module):
@@ -24,8 +19,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.in_features = _check_size(in_features, "in_features", "Linear")
-        self.out_features = _check_size(out_features, "out_features", "Linear")
+        self.in_features = in_features = _validate.integer(in_features, "in_features", "Linear")
+        self.out_features = out_features = _validate.integer(out_features, "out_features", "Linear")
         self.weight = Parameter(zeros(out_features, in_features))
         if bias:
             self.bias = Parameter(zeros(out_features))
@@ -50,7 +45,12 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0)."""
+    """max(x, 0).  ``inplace`` is taken for PyTorch code (``nn.ReLU(True)``) and changes nothing: minigan's ops
+    never overwrite their input."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
@@ -59,9 +59,10 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x for x > 0, ``negative_slope`` · x otherwise (DCGAN's discriminator uses 0.2)."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace  # taken for PyTorch code, as ReLU's
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
@@ -126,10 +127,11 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, sizes):
         super().__init__()
-        self.dim, self.sizes = dim, tuple(sizes)
+        self.dim = dim
+        self.sizes = tuple(_validate.integer(n, "sizes", "Unflatten") for n in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        dim = self.dim % x.ndim
+        dim = _validate.axis(self.dim, x.ndim, "Unflatten", "dim")
         if math.prod(self.sizes) != x.shape[dim]:
             raise ValueError(
                 f"Unflatten: sizes {self.sizes} have {math.prod(self.sizes)} elements, "

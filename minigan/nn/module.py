@@ -158,6 +158,14 @@ class Module:
         for _, module in self.named_children():
             yield module
 
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` for every submodule, children first, then for this one (PyTorch's order; the
+        DCGAN tutorial initialises its weights with ``netG.apply(weights_init)``).  Returns ``self``."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
     def _named_members(self, registry: str, recurse: bool):
         seen = set()
         modules = self.named_modules() if recurse else [("", self)]
@@ -250,16 +258,22 @@ class Module:
         ``dtype`` casts the floating-point tensors only (a step counter stays an integer).
         """
         device = backend.normalize_device(device) if device is not None else None
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            data = tensor.data
+
+        def moved(data):
             if device is not None:
                 data = backend.to_device(data, device)
             if dtype is not None and data.dtype.kind == "f":
                 data = data.astype(dtype, copy=False)
+            return data
+
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            data = moved(tensor.data)
             if data is not tensor.data:
                 tensor.data = data
-            if isinstance(tensor, Parameter) and tensor.grad is not None and device is not None:
-                tensor.grad = Tensor(backend.to_device(tensor.grad.data, device))
+            if tensor.grad is not None:  # the gradient follows its tensor, as in PyTorch
+                grad = moved(tensor.grad.data)
+                if grad is not tensor.grad.data:
+                    tensor.grad = Tensor(grad)
         return self
 
     def float(self) -> Module:

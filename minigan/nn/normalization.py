@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigan import _validate
 from minigan import functional as F
 from minigan.autograd import Tensor, no_grad
 from minigan.creation import ones, zeros
@@ -23,9 +24,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True):
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
-                             f"got {num_features!r}")
+        num_features = _validate.integer(num_features, "num_features", type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
