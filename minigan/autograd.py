@@ -554,7 +554,3 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_u
             raise RuntimeError(f"grad: gradient shape {g.shape} differs from input shape {x.shape}")
     return tuple(result)
 
-
-# ``mg.tensor`` lives with the other factories in minigan/creation.py; minigan/train/latent_refinement.py
-# still imports it from here (remove this line once it imports from minigan.creation)
-from minigan.creation import tensor  # noqa: E402,F401

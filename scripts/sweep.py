@@ -16,7 +16,9 @@ after ``--``), with its own ``OPENBLAS_CORETYPE`` and one BLAS thread, as many a
 (default: the number of cores).  The sweep checks that each family is the kernel OpenBLAS really runs
 (a family the CPU cannot run is refused), collects every run's metrics.json, prints min / median / max
 of each metric with how many runs met its target, and saves that table as ``sweep.json`` in ``--out``.
-It is a tool run by hand: the tests and CI never set ``OPENBLAS_CORETYPE``.
+``--resume`` keeps the runs an earlier sweep into the same ``--out`` finished with the same options, so a
+sweep can grow (more seeds, another family) or continue after Ctrl-C.  It is a tool run by hand: the tests
+and CI never set ``OPENBLAS_CORETYPE``.
 """
 from __future__ import annotations
 
@@ -93,10 +95,17 @@ def lookup(metrics: dict, name: str):
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def run_one(example: str, seed: int, family: str, extra: list[str], out: Path) -> dict:
-    """One run in its own process; returns its metrics.json (or the error it ended with)."""
+def run_one(example: str, seed: int, family: str, extra: list[str], out: Path, resume: bool = False) -> dict:
+    """One run in its own process; returns its metrics.json (or the error it ended with).  With ``resume``, a
+    run whose folder already holds the metrics.json of the same command is read instead of run again."""
     folder = out / f"{family}-seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "metrics.json"
+    if resume and done.is_file() and (folder / "command.json").is_file():
+        previous = json.loads((folder / "command.json").read_text())
+        if {k: previous.get(k) for k in ("extra", "blas", "seed")} == {"extra": extra, "blas": family, "seed": seed}:
+            return {"seed": seed, "blas": family, "metrics": json.loads(done.read_text()), "wall": previous["wall"]}
+    done.unlink(missing_ok=True)
     env = dict(os.environ, OPENBLAS_CORETYPE=family, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     command = [sys.executable, str(ROOT / "examples" / f"{example}.py"), "--seed", str(seed), "--out", str(folder),
@@ -105,6 +114,7 @@ def run_one(example: str, seed: int, family: str, extra: list[str], out: Path) -
     with open(folder / "log.txt", "w") as log:
         code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
     wall = time.perf_counter() - start
+    save_json({"extra": extra, "blas": family, "seed": seed, "wall": wall}, folder / "command.json")
     if code != 0:
         return {"seed": seed, "blas": family, "error": f"exit status {code}, see {folder / 'log.txt'}", "wall": wall}
     metrics = json.loads((folder / "metrics.json").read_text())
@@ -161,6 +171,8 @@ def main(argv=None) -> dict:
                         help="comma-separated OPENBLAS_CORETYPE values (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="runs at once (default: the number of cores)")
     parser.add_argument("--out", help="folder for the runs and sweep.json (default: out/sweep/NAME)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs that an earlier sweep into --out finished with the same options")
     argv = list(sys.argv[1:] if argv is None else argv)
     # what follows "--" goes to every run of the example, untouched
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -181,7 +193,7 @@ def main(argv=None) -> dict:
     print(f"{key}: {len(jobs)} runs (seeds {args.seeds[0]}..{args.seeds[-1]} × {', '.join(families)}), "
           f"{args.jobs} at a time, in {out}")
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_one, args.example, seed, family, extra, out) for seed, family in jobs]
+        futures = [pool.submit(run_one, args.example, seed, family, extra, out, args.resume) for seed, family in jobs]
         runs = []
         for future in futures:
             runs.append(future.result())

@@ -25,7 +25,8 @@ limit, trading variety for fewer odd samples.  ``docs/results.md`` measures the 
 from __future__ import annotations
 
 from minigan import backend
-from minigan.autograd import Tensor, grad, tensor
+from minigan.autograd import Tensor, grad
+from minigan.creation import tensor
 from minigan.train.gan import fixed
 
 
