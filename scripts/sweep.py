@@ -84,6 +84,14 @@ def kernel_name(family: str) -> str:
     return result.stdout.strip()
 
 
+def target_key(example: str, extra: list[str]) -> str:
+    """The TARGETS entry for a run of ``example`` with options ``extra``: 'mixture_gan --data grid' for
+    ``--data grid --ema 0`` (an entry's options must all appear among ``extra``), else the example's own."""
+    given = " ".join(extra)
+    keys = [k for k in TARGETS if k.split()[0] == example and " ".join(k.split()[1:]) in given]
+    return max(keys, key=len, default=example)
+
+
 def lookup(metrics: dict, name: str):
     """metrics[name], where 'a.b' is metrics['a']['b'] and 'ratio' is the classifier-score ratio."""
     *path, last = name.split(".")
@@ -179,8 +187,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     if not (ROOT / "examples" / f"{args.example}.py").is_file():
         parser.error(f"no example named {args.example!r} in {ROOT / 'examples'}")
-    key = " ".join([args.example, *extra])
-    targets = TARGETS.get(key) or TARGETS.get(args.example, [])
+    key = target_key(args.example, extra)
+    targets = TARGETS.get(key, [])
     families = [f for f in args.blas.split(",") if f]
     for family in families:
         actual = kernel_name(family)
@@ -190,7 +198,7 @@ def main(argv=None) -> dict:
     out = Path(args.out or ROOT / "out" / "sweep" / "_".join([args.example, *[e.lstrip("-") for e in extra]]))
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(seed, family) for family in families for seed in args.seeds]
-    print(f"{key}: {len(jobs)} runs (seeds {args.seeds[0]}..{args.seeds[-1]} × {', '.join(families)}), "
+    print(f"{' '.join([args.example, *extra])} (targets of {key!r}): {len(jobs)} runs (seeds {args.seeds[0]}..{args.seeds[-1]} × {', '.join(families)}), "
           f"{args.jobs} at a time, in {out}")
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(run_one, args.example, seed, family, extra, out, args.resume) for seed, family in jobs]
@@ -201,7 +209,7 @@ def main(argv=None) -> dict:
             status = r.get("error") or ", ".join(f"{m} {lookup(r['metrics'], m):.4g}" for m, _, _ in targets)
             print(f"  {r['blas']:<12} seed {r['seed']:<3} {r['wall']:6.1f} s  {status}", flush=True)
     summary = summarise(runs, targets, SWEEP_TARGETS.get(key, []))
-    summary.update(example=key, seeds=args.seeds, blas=families, jobs=args.jobs,
+    summary.update(example=" ".join([args.example, *extra]), targets_of=key, seeds=args.seeds, blas=families, jobs=args.jobs,
                    per_run=[{k: r[k] for k in ("seed", "blas", "wall")} | (
                        {"error": r["error"]} if "error" in r else
                        {m: lookup(r["metrics"], m) for m, _, _ in targets}) for r in runs])

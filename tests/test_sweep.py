@@ -52,6 +52,12 @@ def test_a_failed_run_means_not_every_target_met():
     assert summary["failed_runs"] == 1 and not summary["all_targets_met"]
 
 
+def test_targets_follow_the_options_that_name_them():
+    assert sweep.target_key("mixture_gan", ["--data", "grid", "--ema", "0"]) == "mixture_gan --data grid"
+    assert sweep.target_key("mixture_gan", ["--data", "ring"]) == "mixture_gan --data ring"
+    assert sweep.target_key("toy_1d_gan", ["--steps", "100"]) == "toy_1d_gan"
+
+
 def test_every_example_with_targets_exists():
     for key in sweep.TARGETS:
         assert (ROOT / "examples" / f"{key.split()[0]}.py").is_file(), key
