@@ -15,7 +15,8 @@ Each run is its own process (``examples/NAME.py --seed S --out DIR --no-progress
 after ``--``), with its own ``OPENBLAS_CORETYPE`` and one BLAS thread, as many at once as ``--jobs``
 (default: the number of cores).  The sweep checks that each family is the kernel OpenBLAS really runs
 (a family the CPU cannot run is refused), collects every run's metrics.json, prints min / median / max
-of each metric with how many runs met its target, and saves that table as ``sweep.json`` in ``--out``.
+of each metric with how many runs met its target, and saves that table as ``sweep.json`` (and as Markdown,
+``sweep.md``) in ``--out``.
 ``--resume`` keeps the runs an earlier sweep into the same ``--out`` finished with the same options, so a
 sweep can grow (more seeds, another family) or continue after Ctrl-C.  It is a tool run by hand: the tests
 and CI never set ``OPENBLAS_CORETYPE``.
@@ -171,6 +172,21 @@ def print_table(summary: dict) -> None:
     print("every target met" if summary["all_targets_met"] else "NOT every target met")
 
 
+def markdown_table(summary: dict) -> str:
+    """The summary as a Markdown table (min / median / max, target, runs that met it), for docs/results.md."""
+    lines = [f"{summary['example']}: {summary['runs']} runs, seeds {summary['seeds'][0]}–{summary['seeds'][-1]} × "
+             f"{', '.join(summary['blas'])}", "", "| metric | min | median | max | target | met |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, row in summary["metrics"].items():
+        met = f"{row['met']}/{summary['runs']}" if "met" in row else ""
+        lines.append(f"| {name} | {row['min']:.4g} | {row['median']:.4g} | {row['max']:.4g} | "
+                     f"{row.get('target', '')} | {met} |")
+    for v in summary["sweep_targets"]:
+        lines.append(f"| {v['statistic']} {v['metric']} | | {v['value']:.4g} | | {v['target']} | "
+                     f"{'yes' if v['met'] else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("example", help="an example's name, as in examples/NAME.py")
@@ -215,7 +231,8 @@ def main(argv=None) -> dict:
                        {m: lookup(r["metrics"], m) for m, _, _ in targets}) for r in runs])
     print_table(summary)
     save_json(summary, out / "sweep.json")
-    print(f"table in {out / 'sweep.json'}")
+    (out / "sweep.md").write_text(markdown_table(summary))
+    print(f"table in {out / 'sweep.json'} and {out / 'sweep.md'}")
     return summary
 
 

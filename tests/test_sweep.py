@@ -46,6 +46,15 @@ def test_summary_counts_the_runs_that_meet_each_target():
     assert sweep.summarise(runs_of([(25, 0.01), (25, 0.02)]), targets, [])["all_targets_met"]
 
 
+def test_the_markdown_table_has_a_row_per_metric():
+    summary = sweep.summarise(runs_of([(25, 0.01), (24, 0.05)]), [("modes", ">=", 24)], [("modes", "mean", ">=", 24.8)])
+    summary.update(example="mixture_gan --data grid", seeds=[0, 1], blas=["Haswell"])
+    table = sweep.markdown_table(summary)
+    assert "| modes | 24 | 24.5 | 25 | >= 24 | 2/2 |" in table
+    assert "| reverse_kl | 0.01 | 0.03 | 0.05 |  |  |" in table
+    assert "| mean modes | | 24.5 | | >= 24.8 | no |" in table
+
+
 def test_a_failed_run_means_not_every_target_met():
     runs = runs_of([(25, 0.01)]) + [{"seed": 1, "blas": "Haswell", "wall": 0.1, "error": "exit status 1"}]
     summary = sweep.summarise(runs, [("modes", ">=", 24)], [])
