@@ -472,3 +472,11 @@ def test_fill_is_an_in_place_change_and_pytorchs_dtype_names_exist():
         y.backward()
     assert mg.float32 == mg.float == np.float32 and mg.float64 == mg.double == np.float64
     assert mg.zeros(2, dtype=mg.float64).dtype == np.float64
+
+
+def test_size_is_pytorchs_method_and_numel_counts_the_elements():
+    x = mg.zeros(4, 3, 2)
+    assert x.size() == x.shape == (4, 3, 2) and x.size(0) == 4 and x.size(-1) == 2 and x.size(dim=1) == 3
+    assert x.numel() == 24 and mg.tensor(5.0).numel() == 1 and mg.tensor(5.0).size() == ()
+    with pytest.raises(IndexError, match="size: dim 3 is out of range"):
+        x.size(3)

@@ -83,7 +83,7 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
     """Largest value over ``axis`` (all axes when None): NumPy's max, PyTorch's amax (no dim=: PyTorch's
     ``max(dim=...)`` returns values and indices)."""
     check_tensor(x, "max")
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError("max: the tensor is empty")
     return Max(_validate.axes(axis, x.ndim, "max"), keepdims)(x)
 
