@@ -236,8 +236,10 @@ def int_tensor():
 ERRORS = [
     ("matmul shapes", lambda: mg.ones(2, 3) @ mg.ones(4, 2), ValueError,
      r"matmul: shapes \(2, 3\) and \(4, 2\) do not fit"),
-    ("matmul of a vector", lambda: F.matmul(mg.ones(3), mg.ones(3, 2)), ValueError,
-     r"matmul: both operands need at least 2 dimensions, got shapes \(3,\) and \(3, 2\)"),
+    ("matmul of a vector", lambda: F.matmul(mg.ones(3), mg.ones(4, 2)), ValueError,
+     r"matmul: shapes \(3,\) and \(4, 2\) do not fit \(3 != 4\)"),
+    ("matmul of a 0-d tensor", lambda: F.matmul(mg.tensor(2.0), mg.ones(3)), ValueError,
+     r"matmul: both operands need at least 1 dimension, got shapes \(\) and \(3,\)"),
     ("add broadcasting", lambda: mg.ones(2, 3) + mg.ones(4), ValueError,
      r"(?s)operands could not be broadcast.*\nadd: raised by Add.forward \(input shapes: \(2, 3\), \(4,\)\)"),
     ("mul broadcasting", lambda: mg.ones(2, 3) * mg.ones(2), ValueError, r"(?s)\nmul: .*\(2, 3\), \(2,\)"),

@@ -144,6 +144,10 @@ CASES = [
     Case("matmul batched", F.matmul, np.matmul, ((N, (2, 3, 4)), (N, (2, 4, 5)))),
     Case("matmul broadcast batch", F.matmul, np.matmul, ((N, (2, 1, 3, 4)), (N, (3, 4, 2)))),
     Case("matmul 2-D @ batched", F.matmul, np.matmul, ((N, (3, 4)), (N, (2, 4, 2)))),
+    Case("matmul vector @ vector", F.matmul, np.matmul, ((N, (4,)), (N, (4,)))),
+    Case("matmul matrix @ vector", lambda a, b: a @ b, np.matmul, ((N, (3, 4)), (N, (4,)))),
+    Case("matmul vector @ batched", F.matmul, np.matmul, ((N, (4,)), (N, (2, 4, 3)))),
+    Case("matmul batched @ vector", F.matmul, np.matmul, ((N, (2, 3, 4)), (N, (4,)))),
     # elementwise functions
     Case("exp", F.exp, np.exp, ((N, (2, 3)),)),
     Case("exp 0-d", lambda x: x.exp(), np.exp, ((N, ()),)),
