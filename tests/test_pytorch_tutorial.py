@@ -1,10 +1,9 @@
-"""PyTorch code runs unchanged: the official PyTorch DCGAN tutorial on minigan.
+"""PyTorch code runs unchanged: a DCGAN written for PyTorch, with every call of the PyTorch DCGAN tutorial's model,
+initialisation and training step, on minigan.
 
-``TUTORIAL_MODEL`` and ``TUTORIAL_LOOP`` are the model, initialisation and training-loop code of
-pytorch/tutorials ``beginner_source/dcgan_faces_tutorial.py`` (BSD-3-Clause), line for line, at small sizes
-(ngf = ndf = 8, batch 4, 3 iterations) and without what needs torchvision or a display: the data set, the plots
-and ``vutils.make_grid``, which the loop's two marked lines replace.  The code runs with the tutorial's imports
-(``IMPORTS_TORCH``) or with the only change minigan needs (``IMPORTS_MINIGAN``).  The first test runs it on
+``TUTORIAL_MODEL`` and ``TUTORIAL_LOOP`` are written here (not copied) in the tutorial's shape: its 64×64 networks
+at small widths (8 channels, batch 4, 3 iterations), its weight initialisation, loss, optimizers and loop.  The
+code runs with PyTorch's imports (``IMPORTS_TORCH``) or with the only change minigan needs (``IMPORTS_MINIGAN``).  The first test runs it on
 minigan; the second, where PyTorch is installed, runs both from the same weights, data and noise and compares
 the tutorial's five numbers per iteration.
 """
@@ -24,223 +23,110 @@ import minigan as torch
 from minigan import nn, optim
 """
 
+# A DCGAN written here, for PyTorch, with every call the PyTorch DCGAN tutorial's model, initialisation and training
+# step make (our own code and names, not the tutorial's text): torch.device / torch.cuda.is_available, Module
+# subclasses around nn.Sequential, ConvTranspose2d / Conv2d with bias=False, BatchNorm2d, ReLU(True),
+# LeakyReLU(0.2, inplace=True), Tanh, Sigmoid, .to(device), an init function that dispatches on
+# m.__class__.__name__ with nn.init.normal_ / nn.init.constant_ on .data, Module.apply, nn.BCELoss, Adam with
+# betas, torch.randn(..., device=), torch.full(..., dtype=torch.float, device=), .size(0), .view(-1), .fill_,
+# .detach(), .mean().item(), zero_grad() on the modules, two backward() calls that add up in D's gradients,
+# torch.no_grad() and .cpu().
 TUTORIAL_MODEL = """
-# Number of channels in the training images. For color images this is 3
-nc = 3
-# Size of z latent vector (i.e. size of generator input)
-nz = 100
-# Size of feature maps in generator
-ngf = 8
-# Size of feature maps in discriminator
-ndf = 8
-# Number of training epochs
-num_epochs = 1
-# Learning rate for optimizers
-lr = 0.0002
-# Beta1 hyperparam for Adam optimizers
-beta1 = 0.5
-# Number of GPUs available. Use 0 for CPU mode.
-ngpu = 0
+channels, z_size, g_width, d_width = 3, 100, 8, 8
+rate, momentum = 2e-4, 0.5
+use_gpu = False
+device = torch.device("cuda:0" if use_gpu and torch.cuda.is_available() else "cpu")
 
-# Decide which device we want to run on
-device = torch.device("cuda:0" if (torch.cuda.is_available() and ngpu > 0) else "cpu")
 
-# custom weights initialization called on netG and netD
-def weights_init(m):
-    classname = m.__class__.__name__
-    if classname.find('Conv') != -1:
-        nn.init.normal_(m.weight.data, 0.0, 0.02)
-    elif classname.find('BatchNorm') != -1:
-        nn.init.normal_(m.weight.data, 1.0, 0.02)
-        nn.init.constant_(m.bias.data, 0)
+def init_weights(module):
+    kind = module.__class__.__name__
+    if "Conv" in kind:
+        nn.init.normal_(module.weight.data, 0.0, 0.02)
+    elif "BatchNorm" in kind:
+        nn.init.normal_(module.weight.data, 1.0, 0.02)
+        nn.init.constant_(module.bias.data, 0)
 
-# Generator Code
 
-class Generator(nn.Module):
-    def __init__(self, ngpu):
-        super(Generator, self).__init__()
-        self.ngpu = ngpu
-        self.main = nn.Sequential(
-            # input is Z, going into a convolution
-            nn.ConvTranspose2d( nz, ngf * 8, 4, 1, 0, bias=False),
-            nn.BatchNorm2d(ngf * 8),
-            nn.ReLU(True),
-            # state size. (ngf*8) x 4 x 4
-            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf * 4),
-            nn.ReLU(True),
-            # state size. (ngf*4) x 8 x 8
-            nn.ConvTranspose2d( ngf * 4, ngf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf * 2),
-            nn.ReLU(True),
-            # state size. (ngf*2) x 16 x 16
-            nn.ConvTranspose2d( ngf * 2, ngf, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf),
-            nn.ReLU(True),
-            # state size. (ngf) x 32 x 32
-            nn.ConvTranspose2d( ngf, nc, 4, 2, 1, bias=False),
-            nn.Tanh()
-            # state size. (nc) x 64 x 64
-        )
+def up(c_in, c_out, stride, padding):
+    return [nn.ConvTranspose2d(c_in, c_out, 4, stride, padding, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
 
-    def forward(self, input):
-        return self.main(input)
 
-# Create the generator
-netG = Generator(ngpu).to(device)
+def down(c_in, c_out, norm=True):
+    layers = [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False)]
+    return layers + ([nn.BatchNorm2d(c_out)] if norm else []) + [nn.LeakyReLU(0.2, inplace=True)]
 
-# Handle multi-gpu if desired
-if (device.type == 'cuda') and (ngpu > 1):
-    netG = nn.DataParallel(netG, list(range(ngpu)))
 
-# Apply the weights_init function to randomly initialize all weights
-#  to mean=0, stdev=0.2.
-netG.apply(weights_init)
+class Gen(nn.Module):
+    def __init__(self):
+        super(Gen, self).__init__()
+        w = g_width
+        self.net = nn.Sequential(*up(z_size, 8 * w, 1, 0), *up(8 * w, 4 * w, 2, 1), *up(4 * w, 2 * w, 2, 1),
+                                 *up(2 * w, w, 2, 1), nn.ConvTranspose2d(w, channels, 4, 2, 1, bias=False),
+                                 nn.Tanh())
 
-# Print the model
+    def forward(self, z):
+        return self.net(z)
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super(Disc, self).__init__()
+        w = d_width
+        self.net = nn.Sequential(*down(channels, w, norm=False), *down(w, 2 * w), *down(2 * w, 4 * w),
+                                 *down(4 * w, 8 * w), nn.Conv2d(8 * w, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+netG = Gen().to(device)
+netG.apply(init_weights)
+netD = Disc().to(device)
+netD.apply(init_weights)
 print(netG)
-
-class Discriminator(nn.Module):
-    def __init__(self, ngpu):
-        super(Discriminator, self).__init__()
-        self.ngpu = ngpu
-        self.main = nn.Sequential(
-            # input is (nc) x 64 x 64
-            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
-            nn.LeakyReLU(0.2, inplace=True),
-            # state size. (ndf) x 32 x 32
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 2),
-            nn.LeakyReLU(0.2, inplace=True),
-            # state size. (ndf*2) x 16 x 16
-            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 4),
-            nn.LeakyReLU(0.2, inplace=True),
-            # state size. (ndf*4) x 8 x 8
-            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 8),
-            nn.LeakyReLU(0.2, inplace=True),
-            # state size. (ndf*8) x 4 x 4
-            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
-            nn.Sigmoid()
-        )
-
-    def forward(self, input):
-        return self.main(input)
-
-# Create the Discriminator
-netD = Discriminator(ngpu).to(device)
-
-# Handle multi-gpu if desired
-if (device.type == 'cuda') and (ngpu > 1):
-    netD = nn.DataParallel(netD, list(range(ngpu)))
-
-# Apply the weights_init function to randomly initialize all weights
-#  to mean=0, stdev=0.2.
-netD.apply(weights_init)
-
-# Print the model
-print(netD)
-
-# Initialize BCELoss function
-criterion = nn.BCELoss()
-
-# Create batch of latent vectors that we will use to visualize
-#  the progression of the generator
-fixed_noise = torch.randn(64, nz, 1, 1, device=device)
-
-# Establish convention for real and fake labels during training
-real_label = 1.
-fake_label = 0.
-
-# Setup Adam optimizers for both G and D
-optimizerD = optim.Adam(netD.parameters(), lr=lr, betas=(beta1, 0.999))
-optimizerG = optim.Adam(netG.parameters(), lr=lr, betas=(beta1, 0.999))
+bce = nn.BCELoss()
+shown_z = torch.randn(16, z_size, 1, 1, device=device)
+REAL, FAKE = 1.0, 0.0
+optD = optim.Adam(netD.parameters(), lr=rate, betas=(momentum, 0.999))
+optG = optim.Adam(netG.parameters(), lr=rate, betas=(momentum, 0.999))
 """
 
 TUTORIAL_LOOP = """
-# Training Loop
+grids = []
+for step, batch in enumerate(dataloader):
+    # D: real images towards 1, generated ones towards 0; the two backward() calls add up in D's gradients
+    netD.zero_grad()
+    x = batch[0].to(device)
+    m = x.size(0)
+    target = torch.full((m,), REAL, dtype=torch.float, device=device)
+    out = netD(x).view(-1)
+    loss_real = bce(out, target)
+    loss_real.backward()
+    D_x = out.mean().item()
+    z = torch.randn(m, z_size, 1, 1, device=device)
+    fake = netG(z)
+    target.fill_(FAKE)
+    out = netD(fake.detach()).view(-1)
+    loss_fake = bce(out, target)
+    loss_fake.backward()
+    D_G_z1 = out.mean().item()
+    errD = loss_real + loss_fake
+    optD.step()
 
-# Lists to keep track of progress
-img_list = []
-G_losses = []
-D_losses = []
-iters = 0
+    # G: the updated D should call the same fakes real
+    netG.zero_grad()
+    target.fill_(REAL)
+    out = netD(fake).view(-1)
+    errG = bce(out, target)
+    errG.backward()
+    D_G_z2 = out.mean().item()
+    optG.step()
 
-print("Starting Training Loop...")
-# For each epoch
-for epoch in range(num_epochs):
-    # For each batch in the dataloader
-    for i, data in enumerate(dataloader, 0):
-
-        ############################
-        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
-        ###########################
-        ## Train with all-real batch
-        netD.zero_grad()
-        # Format batch
-        real_cpu = data[0].to(device)
-        b_size = real_cpu.size(0)
-        label = torch.full((b_size,), real_label, dtype=torch.float, device=device)
-        # Forward pass real batch through D
-        output = netD(real_cpu).view(-1)
-        # Calculate loss on all-real batch
-        errD_real = criterion(output, label)
-        # Calculate gradients for D in backward pass
-        errD_real.backward()
-        D_x = output.mean().item()
-
-        ## Train with all-fake batch
-        # Generate batch of latent vectors
-        noise = torch.randn(b_size, nz, 1, 1, device=device)
-        # Generate fake image batch with G
-        fake = netG(noise)
-        label.fill_(fake_label)
-        # Classify all fake batch with D
-        output = netD(fake.detach()).view(-1)
-        # Calculate D's loss on the all-fake batch
-        errD_fake = criterion(output, label)
-        # Calculate the gradients for this batch
-        errD_fake.backward()
-        D_G_z1 = output.mean().item()
-        # Add the gradients from the all-real and all-fake batches
-        errD = errD_real + errD_fake
-        # Update D
-        optimizerD.step()
-
-        ############################
-        # (2) Update G network: maximize log(D(G(z)))
-        ###########################
-        netG.zero_grad()
-        label.fill_(real_label)  # fake labels are real for generator cost
-        # Since we just updated D, perform another forward pass of all-fake batch through D
-        output = netD(fake).view(-1)
-        # Calculate G's loss based on this output
-        errG = criterion(output, label)
-        # Calculate gradients for G
-        errG.backward()
-        D_G_z2 = output.mean().item()
-        # Update G
-        optimizerG.step()
-
-        # Output training stats
-        if i % 50 == 0:
-            print('[%d/%d][%d/%d]\\tLoss_D: %.4f\\tLoss_G: %.4f\\tD(x): %.4f\\tD(G(z)): %.4f / %.4f'
-                  % (epoch, num_epochs, i, len(dataloader),
-                     errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
-        stats.append((errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))  # not the tutorial's: for the test
-
-        # Save Losses for plotting later
-        G_losses.append(errG.item())
-        D_losses.append(errD.item())
-
-        # Check how the generator is doing by saving G's output on fixed_noise
-        if (iters % 500 == 0) or ((epoch == num_epochs-1) and (i == len(dataloader)-1)):
-            with torch.no_grad():
-                fake = netG(fixed_noise).detach().cpu()
-            img_list.append(fake)  # the tutorial's vutils.make_grid(fake, padding=2, normalize=True)
-
-        iters += 1
+    print(f"step {step}: Loss_D {errD.item():.4f} Loss_G {errG.item():.4f} D(x) {D_x:.4f} "
+          f"D(G(z)) {D_G_z1:.4f} / {D_G_z2:.4f}")
+    stats.append((errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
+    with torch.no_grad():
+        grids.append(netG(shown_z).detach().cpu())
 """
 
 BATCH, ITERATIONS = 4, 3
@@ -248,7 +134,7 @@ BATCH, ITERATIONS = 4, 3
 
 class _Noise:
     """The library bound to ``torch``, whose ``randn`` hands out the given noise batches in turn: so PyTorch and
-    minigan, whose random generators differ, see the same z in the tutorial's own ``torch.randn`` line."""
+    minigan, whose random generators differ, see the same z in the script's own ``torch.randn`` line."""
 
     def __init__(self, library, noises):
         self._library, self._noises = library, list(noises)
@@ -261,14 +147,14 @@ class _Noise:
 
 
 def build(imports: str) -> dict:
-    """The tutorial's networks, initialisation, loss and optimizers under ``imports``: its namespace."""
+    """The networks, initialisation, loss and optimizers under ``imports``: their namespace."""
     namespace = {}
     exec(imports + TUTORIAL_MODEL, namespace)
     return namespace
 
 
 def train(namespace: dict, images, noises) -> list:
-    """The tutorial's loop over ``images`` (one batch each) with ``noises`` as z: its five numbers per iteration."""
+    """The loop over ``images`` (one batch each) with ``noises`` as z: its five numbers per iteration."""
     namespace.update(dataloader=[(image, None) for image in images], stats=[],
                      torch=_Noise(namespace["torch"], noises))
     exec(TUTORIAL_LOOP, namespace)
@@ -283,7 +169,7 @@ def data(seed: int = 0):
     return images, noises
 
 
-def test_the_dcgan_tutorial_runs_on_minigan_with_only_its_imports_changed(capsys):
+def test_a_pytorch_dcgan_runs_on_minigan_with_only_its_imports_changed(capsys):
     mg.manual_seed(999)
     namespace = {}
     images, _ = data()
@@ -294,16 +180,16 @@ def test_the_dcgan_tutorial_runs_on_minigan_with_only_its_imports_changed(capsys
     stats = np.array(namespace["stats"])
     assert stats.shape == (ITERATIONS, 5) and np.all(np.isfinite(stats))
     assert np.all((stats[:, 2:] > 0) & (stats[:, 2:] < 1))  # D(x), D(G(z)) are probabilities
-    for name in ("errD", "errG", "output", "fake", "label", "noise", "fixed_noise"):
+    for name in ("errD", "errG", "out", "fake", "target", "z", "shown_z"):
         assert namespace[name].dtype == np.float32, name
     for net in (namespace["netG"], namespace["netD"]):
         assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
-    assert namespace["img_list"][0].shape == (64, 3, 64, 64)
+    assert namespace["grids"][0].shape == (16, 3, 64, 64)
     printed = capsys.readouterr().out
-    assert "ConvTranspose2d" in printed and "Loss_D:" in printed
+    assert "ConvTranspose2d" in printed and "Loss_D" in printed
 
 
-def test_the_dcgan_tutorial_gives_pytorchs_numbers_from_the_same_weights_data_and_noise():
+def test_a_pytorch_dcgan_gives_pytorchs_numbers_from_the_same_weights_data_and_noise():
     torch = pytest.importorskip("torch")
     torch.manual_seed(999)
     reference, ours = build(IMPORTS_TORCH), build(IMPORTS_MINIGAN)
