@@ -21,7 +21,7 @@ import weakref
 
 import numpy as np
 
-from minigan import backend
+from minigan import _validate, backend
 
 
 class _GradMode(threading.local):
@@ -114,8 +114,15 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim=None):
+        """PyTorch's ``size()``: the shape as a tuple (``x.size() == x.shape``), or with ``dim`` the length of that
+        axis (``x.size(0)``, the batch size).  The number of elements is ``numel()`` (NumPy's ``array.size``)."""
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_validate.axis(dim, self._data.ndim, "size", "dim")]
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's ``numel()``, NumPy's ``array.size``)."""
         return self._data.size
 
     @property
@@ -458,7 +465,7 @@ def _output_grad(y: Tensor, gy) -> Tensor:
     """
     xp = backend.array_module(y._data)
     if gy is None:
-        if y.size != 1:
+        if y.numel() != 1:
             raise RuntimeError(
                 f"backward: the output has shape {y.shape}; pass grad= of that shape "
                 "(an implicit gradient of ones is only created for one-element outputs)"

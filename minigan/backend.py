@@ -39,6 +39,47 @@ def normalize_device(device) -> str:
     return name
 
 
+class Device(str):
+    """PyTorch's ``torch.device`` (``mg.device``): ``mg.device("cuda:0")`` or ``mg.device("cpu")``.
+
+    It *is* minigan's device name, a str equal to 'cpu' or 'gpu', so it goes wherever a device name goes
+    (``mg.randn(4, device=d)``, ``net.to(d)``, ``x.to(d)``).  ``type`` is PyTorch's name for it, 'cpu' or
+    'cuda' (the DCGAN tutorial asks ``device.type == 'cuda'``), and ``index`` its number: minigan uses one
+    GPU, so 0 (or None, as in ``torch.device("cuda")``).  Making one checks only the name; using a GPU
+    device without a GPU raises DeviceError then, as in PyTorch.
+    """
+
+    def __new__(cls, type, index=None):  # noqa: A002 - PyTorch's argument name
+        if isinstance(type, Device) and index is None:
+            return type
+        text = str(type)
+        name, colon, number = text.partition(":")
+        if colon:
+            if index is not None:
+                raise DeviceError(f"device: give the index in the name or as index=, not both: {text!r}, {index!r}")
+            if not number.strip().isdigit():
+                raise DeviceError(f"device: {text!r} has no device index after ':' (expected e.g. 'cuda:0')")
+            index = int(number)
+        self = super().__new__(cls, normalize_device(name))
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise DeviceError(f"device: index must be an integer, got {index!r}")
+            if int(index) != 0:
+                raise DeviceError(f"device: index {index} of {text!r}: minigan has one CPU and one GPU, both index 0")
+            index = int(index)
+        self.index = index
+        return self
+
+    @property
+    def type(self) -> str:
+        """PyTorch's name for the device: 'cpu' or 'cuda'."""
+        return "cuda" if self == "gpu" else "cpu"
+
+    def __repr__(self) -> str:
+        index = f", index={self.index}" if self.index is not None else ""
+        return f"device(type='{self.type}'{index})"
+
+
 def gpu_available() -> bool:
     """True when CuPy is installed and sees at least one CUDA device."""
     if _cupy is None:

@@ -80,9 +80,9 @@ def ones(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def full(shape, value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``value``."""
+    """A tensor of shape ``shape`` (a tuple or an int) filled with ``value``."""
     dtype, device = _where(dtype, device)
-    return Tensor(backend.module_for(device).full(tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(backend.module_for(device).full(_shape((shape,)), value, dtype=dtype), requires_grad=requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None, device=None) -> Tensor:
@@ -101,3 +101,40 @@ def rand(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """Samples of U[0, 1) from minigan's seeded generator."""
     dtype, device = _where(dtype, device)
     return Tensor(backend.rand(_shape(shape), dtype, device), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- PyTorch's *_like: x's shape, dtype and device
+def _like(x, dtype, device, op: str):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    return x.shape, (x.dtype if dtype is None else dtype), (x.device if device is None else device)
+
+
+def zeros_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``x``'s shape, dtype and device (unless ``dtype`` / ``device`` say otherwise)."""
+    shape, dtype, device = _like(x, dtype, device, "zeros_like")
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``x``'s shape, dtype and device (unless ``dtype`` / ``device`` say otherwise)."""
+    shape, dtype, device = _like(x, dtype, device, "ones_like")
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(x: Tensor, value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``value`` everywhere, with ``x``'s shape, dtype and device (unless ``dtype`` / ``device`` say otherwise)."""
+    shape, dtype, device = _like(x, dtype, device, "full_like")
+    return full(shape, value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """N(0, 1) samples with ``x``'s shape, dtype and device (unless ``dtype`` / ``device`` say otherwise)."""
+    shape, dtype, device = _like(x, dtype, device, "randn_like")
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def rand_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """U[0, 1) samples with ``x``'s shape, dtype and device (unless ``dtype`` / ``device`` say otherwise)."""
+    shape, dtype, device = _like(x, dtype, device, "rand_like")
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)

@@ -100,8 +100,8 @@ def _check_first_order(fn, xs, rng, eps, atol, rtol, max_elements, directions, d
     for i, (x, g) in enumerate(zip(xs, analytic)):
         g_np = np.zeros(x.shape) if g is None else backend.to_numpy(g.data)
         x_np = backend.to_numpy(x.data)
-        if x.size <= max_elements:
-            probes = [np.eye(1, x.size, k).reshape(x.shape) for k in range(x.size)]
+        if x.numel() <= max_elements:
+            probes = [np.eye(1, x.numel(), k).reshape(x.shape) for k in range(x.numel())]
         else:
             probes = [v / np.linalg.norm(v) for v in rng.standard_normal((directions,) + x.shape)]
         for v in probes:
@@ -111,7 +111,7 @@ def _check_first_order(fn, xs, rng, eps, atol, rtol, max_elements, directions, d
             exact = float(np.sum(g_np * v))
             if not abs(numeric - exact) <= atol + rtol * abs(numeric):
                 index = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(v))), x.shape))
-                where = f"element {index}" if x.size <= max_elements else "a random direction"
+                where = f"element {index}" if x.numel() <= max_elements else "a random direction"
                 raise GradcheckError(
                     f"gradcheck: input {i} (shape {x.shape}), {where}: "
                     f"backward gives {exact:.8g}, finite differences give {numeric:.8g} "

@@ -73,10 +73,14 @@ class Optimizer:
         for group in self.param_groups:
             yield from group["params"]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``.grad = None``), before the next backward."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``.grad = None``), before the next backward; ``set_to_none=False``
+        (PyTorch's option) sets them to zeros in place instead."""
         for p in self._parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.zero_()
 
     def step(self) -> None:
         """Update every parameter that has a gradient; parameters with ``.grad`` None are left alone."""

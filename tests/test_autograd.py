@@ -236,8 +236,10 @@ def int_tensor():
 ERRORS = [
     ("matmul shapes", lambda: mg.ones(2, 3) @ mg.ones(4, 2), ValueError,
      r"matmul: shapes \(2, 3\) and \(4, 2\) do not fit"),
-    ("matmul of a vector", lambda: F.matmul(mg.ones(3), mg.ones(3, 2)), ValueError,
-     r"matmul: both operands need at least 2 dimensions, got shapes \(3,\) and \(3, 2\)"),
+    ("matmul of a vector", lambda: F.matmul(mg.ones(3), mg.ones(4, 2)), ValueError,
+     r"matmul: shapes \(3,\) and \(4, 2\) do not fit \(3 != 4\)"),
+    ("matmul of a 0-d tensor", lambda: F.matmul(mg.tensor(2.0), mg.ones(3)), ValueError,
+     r"matmul: both operands need at least 1 dimension, got shapes \(\) and \(3,\)"),
     ("add broadcasting", lambda: mg.ones(2, 3) + mg.ones(4), ValueError,
      r"(?s)operands could not be broadcast.*\nadd: raised by Add.forward \(input shapes: \(2, 3\), \(4,\)\)"),
     ("mul broadcasting", lambda: mg.ones(2, 3) * mg.ones(2), ValueError, r"(?s)\nmul: .*\(2, 3\), \(2,\)"),
@@ -472,3 +474,11 @@ def test_fill_is_an_in_place_change_and_pytorchs_dtype_names_exist():
         y.backward()
     assert mg.float32 == mg.float == np.float32 and mg.float64 == mg.double == np.float64
     assert mg.zeros(2, dtype=mg.float64).dtype == np.float64
+
+
+def test_size_is_pytorchs_method_and_numel_counts_the_elements():
+    x = mg.zeros(4, 3, 2)
+    assert x.size() == x.shape == (4, 3, 2) and x.size(0) == 4 and x.size(-1) == 2 and x.size(dim=1) == 3
+    assert x.numel() == 24 and mg.tensor(5.0).numel() == 1 and mg.tensor(5.0).size() == ()
+    with pytest.raises(IndexError, match="size: dim 3 is out of range"):
+        x.size(3)

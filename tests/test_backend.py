@@ -220,3 +220,45 @@ def test_gradients_flow_back_across_to():
     (g,) = mg.grad((F.tanh(x.gpu()) * 3).sum(), [x], create_graph=True)
     g.sum().backward()  # second order across the move as well
     assert x.grad.device == "cpu"
+
+
+# ---------------------------------------------------------------- PyTorch's torch.device and torch.cuda
+@pytest.mark.parametrize("spec, name, kind, index", [
+    (("cpu",), "cpu", "cpu", None), (("cuda:0",), "gpu", "cuda", 0), (("cuda", 0), "gpu", "cuda", 0),
+    (("cuda",), "gpu", "cuda", None), (("gpu",), "gpu", "cuda", None), (("cpu:0",), "cpu", "cpu", 0),
+])
+def test_mg_device_is_minigans_device_name_with_pytorchs_type(spec, name, kind, index):
+    d = mg.device(*spec)
+    assert d == name and isinstance(d, str) and d.type == kind and d.index == index
+    assert mg.device(d) is d and backend.normalize_device(d) == name
+    assert repr(d).startswith(f"device(type='{kind}'")
+
+
+def test_mg_device_goes_wherever_a_device_name_goes(device):
+    d = mg.device("cuda:0" if (mg.cuda.is_available() and device == "gpu") else "cpu")
+    assert mg.cuda.is_available() == mg.gpu_available()
+    for made in (mg.zeros(2, device=d), mg.ones(2, device=d), mg.full((2,), 1.0, device=d), mg.randn(2, device=d),
+                 mg.rand(2, device=d), mg.arange(2, device=d), mg.tensor([1.0, 2.0], device=d),
+                 mg.zeros_like(mg.ones(2), device=d), mg.tensor([1.0, 2.0], device="cpu").to(d)):
+        assert made.device == d and made.dtype.kind in "fi"
+    assert mg.nn.Linear(2, 3).to(d).weight.device == d
+
+
+@pytest.mark.parametrize("spec, message", [
+    (("mps",), "unknown device 'mps'"), (("cuda:1",), "index 1 of 'cuda:1'"), (("cuda:x",), "no device index"),
+    (("cuda:0", 0), "not both"), (("cuda", 1.0), "index must be an integer"),
+])
+def test_mg_device_names_what_is_wrong(spec, message):
+    with pytest.raises(mg.DeviceError, match=message):
+        mg.device(*spec)
+
+
+def test_like_factories_take_the_shape_dtype_and_device_of_their_tensor(device):
+    x = mg.ones(2, 3, dtype=mg.float64)
+    for made, value in ((mg.zeros_like(x), 0.0), (mg.ones_like(x), 1.0), (mg.full_like(x, 7.0), 7.0)):
+        assert made.shape == (2, 3) and made.dtype == np.float64 and made.device == device
+        np.testing.assert_array_equal(made.numpy(), np.full((2, 3), value))
+    assert mg.randn_like(x).dtype == np.float64 and mg.rand_like(x, dtype=mg.float32).dtype == np.float32
+    assert mg.full(3, 1.0).shape == (3,) and mg.ones_like(x, requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match="zeros_like: expected a Tensor"):
+        mg.zeros_like(np.ones(2))

@@ -437,3 +437,17 @@ def test_init_constant_fills_a_tensor():
     w = nn.Parameter(mg.zeros(2, 3))
     assert nn.init.constant_(w, 0.5) is w
     np.testing.assert_array_equal(w.numpy(), np.full((2, 3), 0.5))
+
+
+def test_zero_grad_set_to_none_false_zeroes_in_place():
+    layer = nn.Linear(3, 2)
+    optimizer = mg.optim.SGD(layer.parameters(), lr=0.1)
+    for zero_grad in (layer.zero_grad, optimizer.zero_grad):
+        layer(mg.ones(4, 3)).sum().backward()
+        grad = layer.weight.grad
+        zero_grad(set_to_none=False)
+        assert layer.weight.grad is grad and not grad.numpy().any()
+        zero_grad()
+        assert layer.weight.grad is None and layer.bias.grad is None
+        zero_grad(set_to_none=False)  # no gradient yet: stays None, as in PyTorch
+        assert layer.weight.grad is None

@@ -95,7 +95,7 @@ class BatchNorm(Function):
 
     def backward(self, gy):
         x, gamma = self.inputs[0], self.inputs[1]
-        axes, count = self.axes, x.size // x.shape[1]
+        axes, count = self.axes, x.numel() // x.shape[1]
         if is_grad_enabled():
             # recording this backward (create_graph=True): s and x̂ must be differentiable in x as well
             s = (var(x, axes, keepdims=True, correction=0) + self.eps) ** -0.5
@@ -150,7 +150,7 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight=None, bias
     axes = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
-        count = x.size // x.shape[1]
+        count = x.numel() // x.shape[1]
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
         xp = backend.array_module(x.data)

@@ -55,7 +55,7 @@ def binary_cross_entropy(p: Tensor, target, reduction: str = "mean") -> Tensor:
     Prefer ``binary_cross_entropy_with_logits`` on D's logit: it never takes the log of 0.
     """
     y = _target(p, target, "binary_cross_entropy")
-    if p.size:
+    if p.numel():
         low, high = float(p.data.min()), float(p.data.max())  # NaN fails both comparisons below
         if not (low >= 0 and high <= 1):
             raise ValueError(f"binary_cross_entropy: p must be a probability, in [0, 1], got values from {low} "

@@ -11,7 +11,7 @@ import numpy as np
 from minigan import backend
 from minigan.autograd import Function, Tensor
 from minigan.functional._convert import as_tensor_like, check_tensor, operands
-from minigan.functional.shape import sum_to, swapaxes
+from minigan.functional.shape import squeeze, sum_to, swapaxes, unsqueeze
 
 
 class _Binary(Function):
@@ -286,13 +286,32 @@ class MatMul(Function):
 
 
 def matmul(a, b) -> Tensor:
-    """Matrix product of 2-D tensors, or batched over leading axes (which broadcast)."""
+    """Matrix product of 2-D tensors, or batched over leading axes (which broadcast).
+
+    A 1-D operand is a vector, as in PyTorch and NumPy: ``a`` becomes a row (1, n) and ``b`` a column (n, 1),
+    and that axis is dropped from the result, so vector @ vector is a 0-d dot product.
+    """
     a, b = operands(a, b, "matmul")
     if a.ndim < 2 or b.ndim < 2:
-        raise ValueError(f"matmul: both operands need at least 2 dimensions, got shapes {a.shape} and {b.shape}")
+        return _matmul_vectors(a, b)
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit ({a.shape[-1]} != {b.shape[-2]})")
     return MatMul()(a, b)
+
+
+def _matmul_vectors(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    inner = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit ({a.shape[-1]} != {inner})")
+    y = matmul(unsqueeze(a, 0) if a.ndim == 1 else a, unsqueeze(b, 1) if b.ndim == 1 else b)
+    # drop the axes the vectors were given: b's column (last), then a's row (second to last, or last once b's is gone)
+    if b.ndim == 1:
+        y = squeeze(y, -1)
+    if a.ndim == 1:
+        y = squeeze(y, -1 if b.ndim == 1 else -2)
+    return y
 
 
 # ---------------------------------------------------------------- comparisons (boolean tensors, no gradient)

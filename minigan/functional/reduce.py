@@ -36,14 +36,15 @@ class Sum(Function):
 
 def sum(x: Tensor, axis=None, keepdims: bool = False, *, dim=None,  # noqa: A001 - NumPy's name
         keepdim: bool = False) -> Tensor:
-    """Sum over ``axis`` (all axes when None)."""
+    """Sum over ``axis`` (all axes when None); ``dim`` / ``keepdim`` are PyTorch's names for ``axis`` / ``keepdims``."""
     axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "sum")
     return Sum(_validate.axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
 def mean(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes when None)."""
+    """Mean over ``axis`` (all axes when None); ``dim`` / ``keepdim`` are PyTorch's names for ``axis`` /
+    ``keepdims``."""
     axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "mean")
     axes = _validate.axes(axis, x.ndim, "mean")
@@ -83,7 +84,7 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
     """Largest value over ``axis`` (all axes when None): NumPy's max, PyTorch's amax (no dim=: PyTorch's
     ``max(dim=...)`` returns values and indices)."""
     check_tensor(x, "max")
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError("max: the tensor is empty")
     return Max(_validate.axes(axis, x.ndim, "max"), keepdims)(x)
 
@@ -96,7 +97,8 @@ def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
 def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
         *, dim=None, keepdim: bool = False) -> Tensor:
     """Variance over ``axis``: Σ(x − mean)² / (N − correction); ``correction=1`` (the default, as in
-    PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance.  ``dim`` / ``keepdim`` are
+    PyTorch's names for ``axis`` / ``keepdims``."""
     axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "var")
     axes = _validate.axes(axis, x.ndim, "var")
@@ -111,7 +113,7 @@ def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
 
 def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
         *, dim=None, keepdim: bool = False) -> Tensor:
-    """Standard deviation: sqrt of ``var``."""
+    """Standard deviation: sqrt of ``var`` (which takes ``dim`` / ``keepdim`` as well)."""
     axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     return sqrt(var(x, axis, keepdims, correction))
 
@@ -119,7 +121,8 @@ def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
 def logsumexp(x: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False) -> Tensor:
     """log Σ exp(x) over ``axis``, computed stably by subtracting the maximum first.
 
-    A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch.
+    A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch.  ``dim`` / ``keepdim`` are PyTorch's
+    names for ``axis`` / ``keepdims``.
     """
     axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
     check_tensor(x, "logsumexp")

@@ -290,8 +290,9 @@ def astype(x: Tensor, dtype) -> Tensor:
     return AsType(dtype)(x)
 
 
-def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
-    """Merge the axes ``start_dim..end_dim`` into one (``torch.flatten``)."""
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim..end_dim`` into one: all of them by default, as ``torch.flatten`` and
+    ``x.flatten()``; ``flatten(x, 1)`` keeps the batch axis, as the layer ``nn.Flatten()`` does by default."""
     check_tensor(x, "flatten")
     start = _validate.axis(start_dim, x.ndim, "flatten", "start_dim")
     end = _validate.axis(end_dim, x.ndim, "flatten", "end_dim")

@@ -284,10 +284,14 @@ class Module:
         """Cast floating-point parameters and buffers to float64 (what gradient checks need)."""
         return self.to(dtype=np.float64)
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of every parameter (``.grad = None``)."""
-        for param in self.parameters():
-            param.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter (``.grad = None``); ``set_to_none=False`` (PyTorch's option)
+        sets them to zeros in place instead."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.zero_()
 
     # ------------------------------------------------------------ calling and printing
     def forward(self, *args, **kwargs):

@@ -1,0 +1,204 @@
+"""PyTorch code runs unchanged: a DCGAN written for PyTorch, with every call of the PyTorch DCGAN tutorial's model,
+initialisation and training step, on minigan.
+
+``TUTORIAL_MODEL`` and ``TUTORIAL_LOOP`` are written here (not copied) in the tutorial's shape: its 64×64 networks
+at small widths (8 channels, batch 4, 3 iterations), its weight initialisation, loss, optimizers and loop.  The
+code runs with PyTorch's imports (``IMPORTS_TORCH``) or with the only change minigan needs (``IMPORTS_MINIGAN``).  The first test runs it on
+minigan; the second, where PyTorch is installed, runs both from the same weights, data and noise and compares
+the tutorial's five numbers per iteration.
+"""
+import numpy as np
+import pytest
+
+import minigan as mg
+
+IMPORTS_TORCH = """
+import torch
+import torch.nn as nn
+import torch.optim as optim
+"""
+
+IMPORTS_MINIGAN = """
+import minigan as torch
+from minigan import nn, optim
+"""
+
+# A DCGAN written here, for PyTorch, with every call the PyTorch DCGAN tutorial's model, initialisation and training
+# step make (our own code and names, not the tutorial's text): torch.device / torch.cuda.is_available, Module
+# subclasses around nn.Sequential, ConvTranspose2d / Conv2d with bias=False, BatchNorm2d, ReLU(True),
+# LeakyReLU(0.2, inplace=True), Tanh, Sigmoid, .to(device), an init function that dispatches on
+# m.__class__.__name__ with nn.init.normal_ / nn.init.constant_ on .data, Module.apply, nn.BCELoss, Adam with
+# betas, torch.randn(..., device=), torch.full(..., dtype=torch.float, device=), .size(0), .view(-1), .fill_,
+# .detach(), .mean().item(), zero_grad() on the modules, two backward() calls that add up in D's gradients,
+# torch.no_grad() and .cpu().
+TUTORIAL_MODEL = """
+channels, z_size, g_width, d_width = 3, 100, 8, 8
+rate, momentum = 2e-4, 0.5
+use_gpu = False
+device = torch.device("cuda:0" if use_gpu and torch.cuda.is_available() else "cpu")
+
+
+def init_weights(module):
+    kind = module.__class__.__name__
+    if "Conv" in kind:
+        nn.init.normal_(module.weight.data, 0.0, 0.02)
+    elif "BatchNorm" in kind:
+        nn.init.normal_(module.weight.data, 1.0, 0.02)
+        nn.init.constant_(module.bias.data, 0)
+
+
+def up(c_in, c_out, stride, padding):
+    return [nn.ConvTranspose2d(c_in, c_out, 4, stride, padding, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+
+
+def down(c_in, c_out, norm=True):
+    layers = [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False)]
+    return layers + ([nn.BatchNorm2d(c_out)] if norm else []) + [nn.LeakyReLU(0.2, inplace=True)]
+
+
+class Gen(nn.Module):
+    def __init__(self):
+        super(Gen, self).__init__()
+        w = g_width
+        self.net = nn.Sequential(*up(z_size, 8 * w, 1, 0), *up(8 * w, 4 * w, 2, 1), *up(4 * w, 2 * w, 2, 1),
+                                 *up(2 * w, w, 2, 1), nn.ConvTranspose2d(w, channels, 4, 2, 1, bias=False),
+                                 nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super(Disc, self).__init__()
+        w = d_width
+        self.net = nn.Sequential(*down(channels, w, norm=False), *down(w, 2 * w), *down(2 * w, 4 * w),
+                                 *down(4 * w, 8 * w), nn.Conv2d(8 * w, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+netG = Gen().to(device)
+netG.apply(init_weights)
+netD = Disc().to(device)
+netD.apply(init_weights)
+print(netG)
+bce = nn.BCELoss()
+shown_z = torch.randn(16, z_size, 1, 1, device=device)
+REAL, FAKE = 1.0, 0.0
+optD = optim.Adam(netD.parameters(), lr=rate, betas=(momentum, 0.999))
+optG = optim.Adam(netG.parameters(), lr=rate, betas=(momentum, 0.999))
+"""
+
+TUTORIAL_LOOP = """
+grids = []
+for step, batch in enumerate(dataloader):
+    # D: real images towards 1, generated ones towards 0; the two backward() calls add up in D's gradients
+    netD.zero_grad()
+    x = batch[0].to(device)
+    m = x.size(0)
+    target = torch.full((m,), REAL, dtype=torch.float, device=device)
+    out = netD(x).view(-1)
+    loss_real = bce(out, target)
+    loss_real.backward()
+    D_x = out.mean().item()
+    z = torch.randn(m, z_size, 1, 1, device=device)
+    fake = netG(z)
+    target.fill_(FAKE)
+    out = netD(fake.detach()).view(-1)
+    loss_fake = bce(out, target)
+    loss_fake.backward()
+    D_G_z1 = out.mean().item()
+    errD = loss_real + loss_fake
+    optD.step()
+
+    # G: the updated D should call the same fakes real
+    netG.zero_grad()
+    target.fill_(REAL)
+    out = netD(fake).view(-1)
+    errG = bce(out, target)
+    errG.backward()
+    D_G_z2 = out.mean().item()
+    optG.step()
+
+    print(f"step {step}: Loss_D {errD.item():.4f} Loss_G {errG.item():.4f} D(x) {D_x:.4f} "
+          f"D(G(z)) {D_G_z1:.4f} / {D_G_z2:.4f}")
+    stats.append((errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
+    with torch.no_grad():
+        grids.append(netG(shown_z).detach().cpu())
+"""
+
+BATCH, ITERATIONS = 4, 3
+
+
+class _Noise:
+    """The library bound to ``torch``, whose ``randn`` hands out the given noise batches in turn: so PyTorch and
+    minigan, whose random generators differ, see the same z in the script's own ``torch.randn`` line."""
+
+    def __init__(self, library, noises):
+        self._library, self._noises = library, list(noises)
+
+    def __getattr__(self, name):
+        return getattr(self._library, name)
+
+    def randn(self, *shape, device=None):
+        return self._noises.pop(0)
+
+
+def build(imports: str) -> dict:
+    """The networks, initialisation, loss and optimizers under ``imports``: their namespace."""
+    namespace = {}
+    exec(imports + TUTORIAL_MODEL, namespace)
+    return namespace
+
+
+def train(namespace: dict, images, noises) -> list:
+    """The loop over ``images`` (one batch each) with ``noises`` as z: its five numbers per iteration."""
+    namespace.update(dataloader=[(image, None) for image in images], stats=[],
+                     torch=_Noise(namespace["torch"], noises))
+    exec(TUTORIAL_LOOP, namespace)
+    return namespace["stats"]
+
+
+def data(seed: int = 0):
+    """``ITERATIONS`` batches of images in [−1, 1] (the tutorial normalises to that range) and of noise z."""
+    rng = np.random.default_rng(seed)
+    images = [rng.uniform(-1, 1, (BATCH, 3, 64, 64)).astype(np.float32) for _ in range(ITERATIONS)]
+    noises = [rng.standard_normal((BATCH, 100, 1, 1)).astype(np.float32) for _ in range(ITERATIONS)]
+    return images, noises
+
+
+def test_a_pytorch_dcgan_runs_on_minigan_with_only_its_imports_changed(capsys):
+    mg.manual_seed(999)
+    namespace = {}
+    images, _ = data()
+    namespace["dataloader"] = [(mg.tensor(image), None) for image in images]
+    namespace["stats"] = []
+    exec(IMPORTS_MINIGAN + TUTORIAL_MODEL + TUTORIAL_LOOP, namespace)
+    assert namespace["torch"] is mg and namespace["device"] == "cpu" and namespace["device"].type == "cpu"
+    stats = np.array(namespace["stats"])
+    assert stats.shape == (ITERATIONS, 5) and np.all(np.isfinite(stats))
+    assert np.all((stats[:, 2:] > 0) & (stats[:, 2:] < 1))  # D(x), D(G(z)) are probabilities
+    for name in ("errD", "errG", "out", "fake", "target", "z", "shown_z"):
+        assert namespace[name].dtype == np.float32, name
+    for net in (namespace["netG"], namespace["netD"]):
+        assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
+    assert namespace["grids"][0].shape == (16, 3, 64, 64)
+    printed = capsys.readouterr().out
+    assert "ConvTranspose2d" in printed and "Loss_D" in printed
+
+
+def test_a_pytorch_dcgan_gives_pytorchs_numbers_from_the_same_weights_data_and_noise():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(999)
+    reference, ours = build(IMPORTS_TORCH), build(IMPORTS_MINIGAN)
+    for net in ("netG", "netD"):  # PyTorch's weight layouts and state-dict keys are minigan's
+        ours[net].load_state_dict({k: v.detach().numpy() for k, v in reference[net].state_dict().items()})
+    images, noises = data()
+    expected = train(reference, [torch.from_numpy(x) for x in images], [torch.from_numpy(z) for z in noises])
+    got = train(ours, [mg.tensor(x) for x in images], [mg.tensor(z) for z in noises])
+    names = ("errD", "errG", "D_x", "D_G_z1", "D_G_z2")
+    relative = np.abs(np.array(got) - np.array(expected)) / np.abs(np.array(expected))
+    print("relative differences per iteration:", dict(zip(names, relative.T.round(8).tolist())))
+    assert np.all(relative < 1e-3), dict(zip(names, relative.T.tolist()))
