@@ -1,7 +1,8 @@
 """Anime face generation (lecture section 4) with a DCGAN, and the latent traversal of section 1.
 
 G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
---size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
+--size 64), D judges an image with strided convolutions (minigan/models.py: dcgan_generator and
+dcgan_discriminator; Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
 output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, judges pairs of faces (PacGAN packing, section
 12), and the learning rate decays linearly to 0 over the second half of training.  They are trained with the
@@ -23,57 +24,24 @@ the images of a folder (--data).  In --out:
     python examples/anime_faces_dcgan.py                          # the default run (see docs/results.md)
     python examples/anime_faces_dcgan.py --data ~/faces --size 64 --steps 20000 --device gpu
 """
-import math
 import time
 
 import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
-                         save_samples, setup_run)
+from minigan.cli import add_ema_option, example_parser
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
+from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
+from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
 from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.run import generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
+from minigan.train.shared import halfway_decay
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
-
-
-# ---------------------------------------------------------------- the networks
-def make_generator(z_dim: int, channels: int, size: int) -> nn.Module:
-    """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
-    channels, up to size × size × 3."""
-    doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
-    widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
-    layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
-              nn.BatchNorm2d(widths[0]), nn.ReLU()]
-    for c_in, c_out in zip(widths[:-1], widths[1:]):
-        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
-    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
-
-
-def make_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
-    """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
-    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN).  ``in_channels``:
-    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels."""
-    doublings = int(math.log2(size // 4))
-    widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
-    layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
-    for c_in, c_out in zip(widths[:-1], widths[1:]):
-        layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
-
-
-def dcgan_init(module: nn.Module) -> None:
-    """DCGAN's initialisation: convolution weights ~ N(0, 0.02²), BatchNorm scales ~ N(1, 0.02²), shifts 0."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-        elif isinstance(layer, nn.BatchNorm2d):
-            nn.init.normal_(layer.weight, 1.0, 0.02)
-            nn.init.zeros_(layer.bias)
 
 
 # ---------------------------------------------------------------- section 1: one coordinate, one attribute
@@ -172,7 +140,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--traversal-bases", type=int, default=32,
                         help="z's the change of each coordinate is averaged over (default: %(default)s)")
     add_ema_option(parser, default=0.0)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.pack < 1 or args.batch % args.pack:
         parser.error(f"--pack {args.pack} must be a positive divisor of --batch {args.batch}")
@@ -182,8 +149,8 @@ def main(argv=None) -> dict:
     x_train, reference = load_data(args)
     # D narrower than G: with equal widths D soon tells every generated face apart (mean D(G(z)) ≈ 0.02) and
     # G's attribute frequencies swing from one thousand updates to the next (docs/results.md)
-    G, D = make_generator(args.z_dim, args.g_channels, args.size), make_discriminator(args.d_channels, args.size,
-                                                                                        3 * args.pack)
+    G, D = dcgan_generator(args.z_dim, args.g_channels, args.size), dcgan_discriminator(args.d_channels, args.size,
+                                                                                          3 * args.pack)
     dcgan_init(G)
     dcgan_init(D)
     if args.pack > 1:  # section 12: D judges packs of --pack faces, which penalises unbalanced attributes

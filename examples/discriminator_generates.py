@@ -19,12 +19,14 @@ import numpy as np
 import minigan as mg
 from minigan import functional as F
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import example_parser
+from minigan.io import save_json, save_samples
 from minigan.data.mixtures import ring
 from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.metrics import ks_statistic, mmd2
 from minigan.metrics.modes import mode_metrics
 from minigan.plot import pyplot, save
+from minigan.run import setup_run
 from minigan.train.discriminator_generation import (
     argmax_by_enumeration, argmax_by_gradient_ascent, discriminator_generation,
 )
@@ -105,7 +107,6 @@ def main(argv=None) -> dict:
                         help="each round's negatives replace the earlier ones (keep=False) instead of joining them")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of D (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate for D (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 The target (green) is a spiral with 1.5 turns and a little noise (minigan/data/curves.py): knowing x₁
 says much about x₂.  The GAN's generator and the VAE's decoder are the same network,
-2 → hidden → hidden → 2 with LeakyReLU, fed a 2-D code z ~ N(0, I); both get the same number of
+2 → hidden → hidden → 2 with LeakyReLU (minigan/models.py: mlp), fed a 2-D code z ~ N(0, I); both get the same number of
 parameter updates on batches of the same size, with Adam and the same learning-rate schedule: a linear
 decay to 0, as for the 1-D toy GAN (docs/lecture.md, section 3: at a constant rate the GAN's iterates
 circle around the target instead of settling; --constant-lr shows it).  The GAN is the lecture's loop
@@ -13,7 +13,7 @@ stays near 0.6); so by default the KL's weight rises from 0 to 1 over the first 
 (KL warm-up, Bowman et al. 2016), and the second half trains the lecture's loss.  --kl-warmup 0 turns
 the warm-up off.
 
-For each model, 5,000 generated points (blue) are measured against the target:
+For each model, 5,000 generated points (blue; --eval-points) are measured against the target:
 
     share within 3σ   points no farther than 3σ from the noiseless curve (the target's own: ≈ 0.997)
     MMD²              unbiased squared maximum mean discrepancy to 5,000 target points, Gaussian
@@ -29,21 +29,18 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan import optim
+from minigan.cli import example_parser
 from minigan.data.curves import Spiral2D
+from minigan.io import save_json, save_samples
 from minigan.metrics.sample_quality import mmd2, share_near_support
+from minigan.models import mlp
 from minigan.plot import pyplot, save
+from minigan.run import setup_run
 from minigan.train import VAE, train_gan, train_vae
+from minigan.train.shared import linear_decay
 
 BANDWIDTHS = (0.1, 0.3, 1.0)  # from the noise σ = 0.05 up to the spiral's size (radius ≈ 2.2)
-N_EVAL = 5000
-
-
-def mlp(n_in: int, hidden: int, n_out: int):
-    """n_in → hidden → hidden → n_out with LeakyReLU(0.2): G, the VAE's decoder, D and the encoder alike."""
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                         nn.Linear(hidden, n_out))
 
 
 class FreshBatches:
@@ -80,7 +77,8 @@ def figure(target_points, panels, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/gan_vs_vae_2d")
     parser.add_argument("--steps", type=int, default=5000,
                         help="parameter updates of each model (default: %(default)s)")
@@ -91,13 +89,14 @@ def main():
     parser.add_argument("--kl-warmup", type=float, default=0.5,
                         help="share of the VAE's updates over which the KL's weight rises from 0 to 1 "
                              "(default: %(default)s)")
+    parser.add_argument("--eval-points", type=int, default=5000,
+                        help="generated and target points each model is measured on (default: %(default)s)")
     parser.add_argument("--constant-lr", action="store_true", help="keep both learning rates constant (no decay)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
     target = Spiral2D()
-    schedule = None if args.constant_lr else (lambda step: 1.0 - step / args.steps)
+    schedule = None if args.constant_lr else linear_decay(args.steps)
 
     # ---- GAN: G and D, the lecture's loop
     G, D = mlp(args.z_dim, args.hidden, 2), mlp(2, args.hidden, 1)
@@ -116,12 +115,12 @@ def main():
               kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress)
     vae_seconds = time.perf_counter() - start - gan_seconds
 
-    # ---- measure N_EVAL points of each against fresh target points
+    # ---- measure --eval-points points of each against fresh target points
     with mg.no_grad():
-        gan_points = G(mg.randn(N_EVAL, args.z_dim)).numpy()
-    vae_points = vae.generate(N_EVAL).numpy()
-    vae_noisy = vae.generate(N_EVAL, noise=True).numpy()
-    reference, target_points = target.sample(N_EVAL).numpy(), target.sample(N_EVAL).numpy()
+        gan_points = G(mg.randn(args.eval_points, args.z_dim)).numpy()
+    vae_points = vae.generate(args.eval_points).numpy()
+    vae_noisy = vae.generate(args.eval_points, noise=True).numpy()
+    reference, target_points = target.sample(args.eval_points).numpy(), target.sample(args.eval_points).numpy()
     results = {
         "gan": measure(gan_points, target, reference),
         "vae": measure(vae_points, target, reference),
@@ -153,6 +152,7 @@ def main():
     for name in ("gan", "vae", "vae_with_noise", "target_itself"):
         print(f"{name:>16}{results[name]['share_within_3sigma']:11.3f}{results[name]['mmd2']:9.4f}")
     print(f"GAN {gan_seconds:.0f} s, VAE {vae_seconds:.0f} s; figure, samples and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

@@ -17,29 +17,24 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser
 from minigan.data.mixtures import DATASETS
+from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
+from minigan.models import mixture_generator, mlp
 from minigan.plot import pyplot, save
+from minigan.run import setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.objectives import OBJECTIVES
+from minigan.train.shared import linear_decay
 
 # per data set, the default settings; any of them can be overridden on the command line
 DEFAULTS = {
-    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1, ema=0.0),
-    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, k=1, ema=0.0),
+    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, d_steps=1, ema=0.0),
+    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=2, d_steps=1, ema=0.0),
 }
 # Adam's β₁, β₂: the GAN papers' (0.5, 0.999); WGAN-GP's paper uses (0, 0.9)
 BETAS = {"wgan-gp": (0.0, 0.9)}
-
-
-def mlp(n_in: int, hidden: int, n_out: int, layers: int, activation):
-    """n_in → hidden → … → hidden → n_out, with ``layers`` hidden layers and ``activation()`` after each."""
-    modules, width = [], n_in
-    for _ in range(layers):
-        modules += [nn.Linear(width, hidden), activation()]
-        width = hidden
-    return nn.Sequential(*modules, nn.Linear(width, n_out))
 
 
 def generate(G, n: int, z_dim: int, scale: float) -> np.ndarray:
@@ -101,11 +96,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden", type=int, help="units per hidden layer of G and D")
     parser.add_argument("--layers", type=int, help="hidden layers of G and D")
     parser.add_argument("--z-dim", type=int, help="dimension of the noise z")
-    parser.add_argument("--k", type=int, help="D updates per G update")
+    parser.add_argument("--d-steps", type=int, help="k, updates of D per iteration")
     add_ema_option(parser, default=None)
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     for key, value in DEFAULTS[args.data].items():
         if getattr(args, key) is None:
@@ -121,8 +115,7 @@ def main(argv=None) -> dict:
     # G with ReLU, as in PacGAN: its flat pieces map whole regions of z onto one mode, so few samples are left
     # on the bridges between modes (ring, seed 0: 98.2 % of the samples high quality with ReLU, 85.4 % with
     # LeakyReLU(0.2); docs/results.md).  D with LeakyReLU(0.2), so that its gradient never vanishes.
-    g_activation = nn.ReLU if args.g_activation == "relu" else lambda: nn.LeakyReLU(0.2)
-    G = mlp(args.z_dim, args.hidden, 2, args.layers, g_activation)
+    G = mixture_generator(vars(args))
     D = mlp(2 * args.pack, args.hidden, 1, args.layers, lambda: nn.LeakyReLU(0.2))
     if args.pack > 1:
         D = PacDiscriminator(D, args.pack)
@@ -131,7 +124,7 @@ def main(argv=None) -> dict:
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=betas, maximize=True)
     # the learning rate decays linearly to 0, so the samples settle into the modes instead of jittering
     # around them (a jitter of a few σ = 0.01 is enough to leave the 3σ circle of the ring)
-    schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
+    schedule = linear_decay(args.steps)
 
     # samples come from G's weights averaged over the last updates when --ema is set (a stabiliser around the
     # lecture's loop; minigan/train/ema.py)
@@ -146,7 +139,7 @@ def main(argv=None) -> dict:
 
     sample_real = lambda m: data.sample(m) * (1 / scale)  # noqa: E731
     history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, k=args.k, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
+                        m=args.batch, k=args.d_steps, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
                         callback=callback, progress=not args.no_progress, average=G_average)
     seconds = time.perf_counter() - start
 

@@ -1,7 +1,8 @@
 """The lecture's GAN (sections 2 and 3) on MNIST: an MLP generator against an MLP discriminator.
 
 G turns a noise vector z ~ N(0, I) into a 28×28 digit (784 numbers in [−1, 1], tanh output); D turns a
-digit into one logit (D(x) = σ(logit), "how real").  Both are trained on the bundled MNIST train split
+digit into one logit (D(x) = σ(logit), "how real"); both are MLPs (minigan/models.py: mnist_generator,
+mnist_discriminator).  Both are trained on the bundled MNIST train split
 (4,000 digits) with the loop of minigan/train/gan.py, step for step the lecture's algorithm.  In --out:
 
     samples_step00100.png ...  the same 100 z's drawn by G after 100, 1000, 2000, 5000, ... updates
@@ -29,30 +30,15 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
-                         save_samples, setup_run)
+from minigan.cli import add_ema_option, example_parser
 from minigan.data import load_mnist, sample_batch, scale_images
+from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
+from minigan.models import mnist_discriminator, mnist_generator
 from minigan.plot import gan_history_figure, save_image_grid
+from minigan.run import generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, refine_latents, train_gan
-
-
-def make_generator(z_dim: int, hidden: int) -> nn.Module:
-    """G: z ↦ x, widening layers with BatchNorm (it keeps every layer's outputs on a common scale while D's
-    feedback changes), tanh at the end so that x lies in [−1, 1] like the scaled real digits."""
-    sizes = [z_dim, hidden // 4, hidden // 2, hidden]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if i > 0 else []) + [nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers, nn.Linear(hidden, 784), nn.Tanh())
-
-
-def make_discriminator(hidden: int, dropout: float) -> nn.Module:
-    """D: x ↦ logit.  Dropout keeps D from memorising the 4,000 training digits, which would leave G with
-    no useful gradient."""
-    return nn.Sequential(nn.Linear(784, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-                         nn.Linear(hidden, hidden // 2), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-                         nn.Linear(hidden // 2, 1))
+from minigan.train.shared import halfway_decay
 
 
 def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
@@ -80,7 +66,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--refine-step-size", type=float, default=0.1,
                         help="ε, the Langevin step size (default: %(default)s)")
     add_ema_option(parser, default=0.0)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.refine_steps < 0 or not args.refine_step_size > 0 or not args.refine_beta >= 0:
         parser.error("--refine-steps must be at least 0, --refine-step-size positive and --refine-beta at least 0 "
@@ -90,7 +75,7 @@ def main(argv=None) -> dict:
 
     digits = load_mnist()
     x_train = scale_images(digits.train_images, flatten=True)  # 4,000 × 784 in [−1, 1]
-    G, D = make_generator(args.z_dim, args.hidden), make_discriminator(args.hidden, args.dropout)
+    G, D = mnist_generator(args.z_dim, args.hidden), mnist_discriminator(args.hidden, args.dropout)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing

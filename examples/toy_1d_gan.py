@@ -8,7 +8,7 @@ and V(G, D) beside −2 log 2 + 2 JSD(P_data ‖ P_G).  The samples (and P_G) co
 averaged over the last ~1,000 updates (--ema, minigan/train/ema.py; --ema 0 for G's own weights).
 
     python examples/toy_1d_gan.py                       # ~25 s on a 2-core CPU
-    python examples/toy_1d_gan.py --objective minimax   # the theory's G objective
+    python examples/toy_1d_gan.py --loss minimax        # the theory's G objective
     python examples/toy_1d_gan.py --data mixture        # two modes
 """
 import math
@@ -18,22 +18,17 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser
 from minigan.data.toy import Gaussian1D, Mixture1D
+from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
+from minigan.models import toy_networks
 from minigan.plot import pyplot, save
+from minigan.run import setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
-from minigan.train.objectives import Lecture
-
-
-def make_networks(z_dim: int, hidden: int):
-    """G: z ↦ x and D: x ↦ logit, two small MLPs."""
-    G = nn.Sequential(nn.Linear(z_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    D = nn.Sequential(nn.Linear(1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    return G, D
+from minigan.train.objectives import OBJECTIVES
+from minigan.train.shared import linear_decay
 
 
 def generate(G, n: int, z_dim: int) -> np.ndarray:
@@ -83,8 +78,9 @@ def history_figure(history, path) -> None:
 def main(argv=None) -> dict:
     parser = example_parser(__doc__, out="out/toy_1d_gan")
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian")
-    parser.add_argument("--objective", choices=["logD", "minimax"], default="logD",
-                        help="G maximises log D(G(z)) (logD, the lecture's practice) or minimises log(1 − D(G(z)))")
+    parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="gan",
+                        help="what D and G maximise: gan, the lecture's (G maximises log D(G(z))), minimax (G "
+                             "minimises log(1 − D(G(z)))), or a variant of section 12 (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=6000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
@@ -92,18 +88,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
     add_ema_option(parser, default=0.999)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
     data = Gaussian1D() if args.data == "gaussian" else Mixture1D()
-    G, D = make_networks(args.z_dim, args.hidden)
+    G, D = toy_networks(args.z_dim, args.hidden)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     # The learning rate decays linearly to 0: a GAN's iterates circle around the equilibrium, and shrinking
     # steps let them settle there instead of oscillating (see docs/lecture.md, section 3).
-    schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
+    schedule = linear_decay(args.steps)
 
     grid = np.linspace(data.overall_mean - 5 * data.overall_std, data.overall_mean + 5 * data.overall_std, 801)
     # Samples come from G's weights averaged over the last updates when --ema is set (a stabiliser, not the
@@ -117,7 +112,7 @@ def main(argv=None) -> dict:
         if step in snap_steps:
             snapshots.append(snapshot(G_sample, D, data, grid, args.z_dim, step + 1))
 
-    objective = Lecture("log D" if args.objective == "logD" else "minimax")
+    objective = OBJECTIVES[args.loss]()
     history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                         m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule, callback=callback,
                         progress=not args.no_progress, average=G_average)

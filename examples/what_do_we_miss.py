@@ -7,7 +7,8 @@ Take a real test digit as the target and make the lecture's two mistakes:
 
 L1 and L2 distances to the target prefer the 1-pixel mistake (1 < 6, 1 < √6): they look at each pixel on
 its own.  A score that looks at the relations between pixels sees it the other way round.  Here that score
-is a small discriminator D (784 → 256 → 1), trained with the lecture's Ṽ on real training digits against
+is a small convolutional discriminator D (two 3 × 3 convolutions, 8 and 16 channels, then one linear layer
+to a logit: each unit of the second convolution sees a 7 × 7 neighbourhood), trained with the lecture's Ṽ on real training digits against
 copies of them with 1 to 6 pixels lit at random places — the mistakes of a generator whose output pixels
 are independent of each other.  D has never seen an extended stroke.
 
@@ -25,10 +26,12 @@ from tqdm.auto import tqdm
 
 import minigan as mg
 from minigan import backend, nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import example_parser
 from minigan.data import DataLoader, load_mnist, scale_images
 from minigan.functional import sigmoid
+from minigan.io import save_json, save_samples
 from minigan.plot import pyplot, save
+from minigan.run import setup_run
 from minigan.train.objectives import Lecture
 
 SIDE = 28
@@ -142,7 +145,8 @@ def figure(images, lit, l1, l2, d, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/what_do_we_miss")
     parser.add_argument("--digit", type=int, default=1, help="class of the target digit (default: %(default)s)")
     parser.add_argument("--index", type=int, default=0, help="which test digit of that class (default: %(default)s)")
@@ -150,13 +154,14 @@ def main():
                         help="passes of D over the training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="m, real examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of D (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args()
+    parser.add_argument("--train-digits", type=int, default=4000,
+                        help="real training digits D learns from (default: all %(default)s)")
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
     data = load_mnist()
-    x_train = scale_images(data.train_images, (0.0, 1.0), flatten=True)
+    x_train = scale_images(data.train_images[:args.train_digits], (0.0, 1.0), flatten=True)
     x_test = scale_images(data.test_images, (0.0, 1.0), flatten=True)
     of_class = np.flatnonzero(data.test_labels == args.digit)
     if not 0 <= args.index < len(of_class):
@@ -211,6 +216,7 @@ def main():
     print(f"D on test digits: {100 * accuracy['real']:.0f} % of real ones and "
           f"{100 * accuracy['random_pixel_mistakes']:.0f} % of random-pixel mistakes classified right")
     print(f"figure, mistakes.npy and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

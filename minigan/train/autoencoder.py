@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from minigan import functional as F
 from minigan.autograd import Tensor
 from minigan.nn import Module
-from minigan.train.gan import TrainingDiverged
+from minigan.train.shared import finite
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -62,12 +62,6 @@ def progress_bar(data, epochs: int, desc: str, progress: bool):
     """A tqdm bar counting updates (its total is known when ``data`` has a length)."""
     total = epochs * len(data) if hasattr(data, "__len__") else None
     return tqdm(total=total, desc=desc, unit="step", disable=not progress, dynamic_ncols=True)
-
-
-def finite(value: float, what: str, step: int) -> float:
-    if not math.isfinite(value):
-        raise TrainingDiverged(f"step {step}: {what} became {value} — lower the learning rate, or check the data")
-    return value
 
 
 class AutoEncoder(Module):

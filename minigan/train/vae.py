@@ -21,9 +21,8 @@ from minigan import functional as F
 from minigan.autograd import Tensor, no_grad
 from minigan.creation import randn, zeros
 from minigan.nn import Module, Parameter
-from minigan.train.autoencoder import (
-    LIKELIHOODS, batches_of, check_minimizes, finite, progress_bar, reconstruction_error,
-)
+from minigan.train.autoencoder import LIKELIHOODS, batches_of, check_minimizes, progress_bar, reconstruction_error
+from minigan.train.shared import apply_lr_schedule, finite, remember_initial_lr
 
 
 def sample_code(m: Tensor, sigma: Tensor) -> Tensor:
@@ -120,15 +119,12 @@ def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, lr_sch
     """
     check_minimizes(optimizer)
     history = {"loss": [], "reconstruction": [], "kl": []}
-    for group in optimizer.param_groups:
-        group.setdefault("initial_lr", group["lr"])
+    remember_initial_lr(optimizer)
     bar = progress_bar(data, epochs, "VAE", progress)
     step = 0
     for _ in range(epochs):
         for x in batches_of(data):
-            if lr_schedule is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = group["initial_lr"] * lr_schedule(step)
+            apply_lr_schedule(lr_schedule, step, optimizer)
             # NN encoder: x ↦ m, σ
             m, sigma = vae.encode(x)
             # draw e ~ N(0, I);  cᵢ = exp(σᵢ) × eᵢ + mᵢ

@@ -1,0 +1,78 @@
+"""Every example, end to end with tiny settings: one family of options, main(argv) returning the metrics it saves."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+import minigan as mg
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
+
+# the smallest settings that still run each example's whole path
+TINY = {
+    "toy_1d_gan": ["--steps", "30", "--batch", "32"],
+    "mnist_gan": ["--steps", "12", "--batch", "16", "--hidden", "32", "--z-dim", "8", "--samples", "40",
+                  "--refine-steps", "2"],
+    "mixture_gan": ["--steps", "20", "--batch", "64", "--hidden", "16"],
+    "anime_faces_dcgan": ["--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20", "--g-channels", "4",
+                          "--d-channels", "4", "--z-dim", "4", "--traversal-rows", "2", "--traversal-bases", "3"],
+    "mnist_vae": ["--epochs", "1", "--hidden", "16", "--batch", "500"],
+    "mnist_autoencoder": ["--epochs", "1", "--hidden", "16", "--batch", "500"],
+    "gan_vs_vae_2d": ["--steps", "20", "--hidden", "8", "--batch", "64", "--eval-points", "300"],
+    "gan_objectives": ["--steps", "20", "--d-head-start", "5", "--eval-every", "10"],
+    "discriminator_generates": ["--rounds", "2", "--steps", "5", "--negatives", "40"],
+    "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
+}
+COMMON = ("--device", "--seed", "--out", "--no-progress")
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def restore_device():
+    previous = mg.get_device()
+    yield
+    mg.set_device(previous)
+
+
+def run(name: str, out: Path, *extra: str) -> dict:
+    return load(name).main([*TINY[name], "--out", str(out), "--no-progress", *extra])
+
+
+def test_every_example_has_tiny_settings():
+    assert sorted(TINY) == EXAMPLES
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_help_lists_the_common_options(name, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in COMMON:
+        assert option in text, f"{name} --help lacks {option}"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_runs_end_to_end_and_returns_what_it_saves(name, tmp_path):
+    metrics = run(name, tmp_path)
+    assert isinstance(metrics, dict) and metrics
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(saved) == {str(key) for key in metrics}
+    assert saved["settings"]["out"] == str(tmp_path) and saved["settings"]["no_progress"] is True
+    assert list(tmp_path.glob("*.png")) and list(tmp_path.glob("*.npy"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_example_imports_another(name):
+    source = (ROOT / "examples" / f"{name}.py").read_text()
+    for other in EXAMPLES:
+        assert f"import {other}" not in source and f"from {other} " not in source, f"{name} imports {other}"
+    assert "sys.path" not in source
