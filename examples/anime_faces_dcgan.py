@@ -36,7 +36,7 @@ from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
 from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
 from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
-from minigan.run import generate, lecture_snapshots, setup_run
+from minigan.run import Checkpoints, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.shared import halfway_decay
 
@@ -120,7 +120,7 @@ def load_data(args) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv=None) -> dict:
-    parser = example_parser(__doc__, out="out/anime_faces_dcgan")
+    parser = example_parser(__doc__, out="out/anime_faces_dcgan", save_every=500)
     parser.add_argument("--data", help="a folder of face images (PNG/JPEG) instead of the toy faces")
     parser.add_argument("--size", type=int, choices=[32, 64], default=32, help="image side (default: %(default)s)")
     parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
@@ -162,9 +162,16 @@ def main(argv=None) -> dict:
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=8)
 
-    history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                        callback=callback, progress=not args.no_progress, average=G_average)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G}, argv=argv)
+    start_step, history = checkpoints.resume()
+    with checkpoints:
+        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
+                            opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 

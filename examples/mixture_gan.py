@@ -23,7 +23,7 @@ from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
 from minigan.models import mixture_generator, mlp
 from minigan.plot import pyplot, save
-from minigan.run import setup_run
+from minigan.run import Checkpoints, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.objectives import OBJECTIVES
 from minigan.train.shared import linear_decay
@@ -86,7 +86,7 @@ def zoom_figure(samples, real, data, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/mixture_gan")
+    parser = example_parser(__doc__, out="out/mixture_gan", save_every=2000)
     parser.add_argument("--data", choices=sorted(DATASETS), default="ring")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), help="what D and G maximise (default per data set)")
     parser.add_argument("--pack", type=int, help="PacGAN: examples per discriminator input (1 = no packing)")
@@ -138,9 +138,17 @@ def main(argv=None) -> dict:
             snapshots.append((step + 1, generate(G_sample, N_SAMPLES, args.z_dim, scale)))
 
     sample_real = lambda m: data.sample(m) * (1 / scale)  # noqa: E731
-    history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, k=args.d_steps, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
-                        callback=callback, progress=not args.no_progress, average=G_average)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "mixture_gan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"snapshots": snapshots}, argv=argv)
+    start_step, history = checkpoints.resume()
+    with checkpoints:
+        history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, k=args.d_steps, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
     seconds = time.perf_counter() - start
 
     samples = generate(G_sample, N_SAMPLES, args.z_dim, scale)

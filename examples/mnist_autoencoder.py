@@ -26,14 +26,14 @@ from minigan.data import DataLoader
 from minigan.io import save_json, save_samples
 from minigan.models import relu_mlp
 from minigan.plot import save_image_grid
-from minigan.run import setup_run
+from minigan.run import Checkpoints, setup_run
 from minigan.train import AutoEncoder, reconstruction_error, train_autoencoder
 
 
 # ---------------------------------------------------------------- the run
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/mnist_autoencoder")
+    parser = example_parser(__doc__, out="out/mnist_autoencoder", save_every=500)
     parser.add_argument("--epochs", type=int, default=40,
                         help="passes over the 4,000 training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="examples per update (default: %(default)s)")
@@ -51,8 +51,15 @@ def main(argv=None) -> dict:
     x_train, _, x_test, y_test = load_digits()
     ae = AutoEncoder(relu_mlp([784, args.hidden, args.code_dim]), relu_mlp([args.code_dim, args.hidden, 784]))
     optimizer = optim.Adam(ae.parameters(), lr=args.lr)
-    history = train_autoencoder(ae, DataLoader(x_train, batch_size=args.batch), optimizer, epochs=args.epochs,
-                                progress=not args.no_progress)
+    loader = DataLoader(x_train, batch_size=args.batch)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    checkpoints = Checkpoints(args, "mnist_autoencoder", out, {"autoencoder": ae}, {"autoencoder": optimizer},
+                              state={"loader": loader}, argv=argv)
+    start_step, history = checkpoints.resume()
+    with checkpoints:
+        history = train_autoencoder(ae, loader, optimizer, epochs=args.epochs, progress=not args.no_progress,
+                                    start_step=start_step, history=history, callback=checkpoints.callback())
+    checkpoints.save(len(history["loss"]), history)
     train_seconds = time.perf_counter() - start
 
     codes = in_batches(ae.encode, x_test)

@@ -23,13 +23,13 @@ from minigan.data import DataLoader
 from minigan.io import save_json, save_samples
 from minigan.models import relu_mlp
 from minigan.plot import save_image_grid
-from minigan.run import setup_run
+from minigan.run import Checkpoints, setup_run
 from minigan.train import VAE, evaluate_negative_elbo, train_vae
 
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/mnist_vae")
+    parser = example_parser(__doc__, out="out/mnist_vae", save_every=500)
     parser.add_argument("--code-dim", type=int, default=2, help="dimension n of the code c (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=40,
                         help="passes over the 4,000 training digits (default: %(default)s)")
@@ -48,8 +48,15 @@ def main(argv=None) -> dict:
     vae = VAE(relu_mlp([784, args.hidden, 2 * args.code_dim]), relu_mlp([args.code_dim, args.hidden, 784]),
               args.code_dim)
     optimizer = optim.Adam(vae.parameters(), lr=args.lr)
-    history = train_vae(vae, DataLoader(x_train, batch_size=args.batch), optimizer, epochs=args.epochs,
-                        progress=not args.no_progress)
+    loader = DataLoader(x_train, batch_size=args.batch)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    checkpoints = Checkpoints(args, "mnist_vae", out, {"vae": vae}, {"vae": optimizer}, state={"loader": loader},
+                              argv=argv)
+    start_step, history = checkpoints.resume()
+    with checkpoints:
+        history = train_vae(vae, loader, optimizer, epochs=args.epochs, progress=not args.no_progress,
+                            start_step=start_step, history=history, callback=checkpoints.callback())
+    checkpoints.save(len(history["loss"]), history)
     train_seconds = time.perf_counter() - start
 
     test = evaluate_negative_elbo(vae, mg.tensor(x_test), samples=10)

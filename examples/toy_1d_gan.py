@@ -24,7 +24,7 @@ from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.models import toy_networks
 from minigan.plot import pyplot, save
-from minigan.run import setup_run
+from minigan.run import Checkpoints, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
 from minigan.train.objectives import OBJECTIVES
@@ -76,7 +76,7 @@ def history_figure(history, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = example_parser(__doc__, out="out/toy_1d_gan")
+    parser = example_parser(__doc__, out="out/toy_1d_gan", save_every=1000)
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="gan",
                         help="what D and G maximise: gan, the lecture's (G maximises log D(G(z))), minimax (G "
@@ -112,10 +112,18 @@ def main(argv=None) -> dict:
         if step in snap_steps:
             snapshots.append(snapshot(G_sample, D, data, grid, args.z_dim, step + 1))
 
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "toy_1d_gan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"snapshots": snapshots}, argv=argv)
+    start_step, history = checkpoints.resume()
     objective = OBJECTIVES[args.loss]()
-    history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule, callback=callback,
-                        progress=not args.no_progress, average=G_average)
+    with checkpoints:
+        history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
 
     # ---- metrics on 10,000 samples
     samples = generate(G_sample, 10_000, args.z_dim)

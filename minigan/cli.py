@@ -19,16 +19,34 @@ import os
 from minigan.io import save_json  # noqa: F401  (scripts import the JSON writer from here)
 
 
-def example_parser(description: str | None, out: str = "out") -> argparse.ArgumentParser:
+def example_parser(description: str | None, out: str = "out", save_every: int | None = None) -> argparse.ArgumentParser:
     """An argument parser with the options every example has: ``--device``, ``--seed``, ``--out`` and
-    ``--no-progress``."""
+    ``--no-progress``; with ``save_every`` (the example trains), also ``--save-every`` and ``--resume``
+    (checkpoint.npz in --out, minigan/run.py)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default=os.environ.get("MINIGAN_DEVICE", "cpu"),
                         help="cpu or gpu (gpu needs CuPy and a CUDA device; default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--out", default=out, help="folder for figures, metrics.json, samples.npy (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    if save_every is not None:
+        parser.add_argument("--save-every", type=positive_int, default=save_every,
+                            help="updates between checkpoints (checkpoint.npz in --out; also written at the end "
+                                 "and on Ctrl-C) (default: %(default)s)")
+        parser.add_argument("--resume", action="store_true",
+                            help="continue the run saved in --out/checkpoint.npz (same settings)")
     return parser
+
+
+def positive_int(text: str) -> int:
+    """The argparse type of a count that must be at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
 
 
 def ema_decay(text: str) -> float:

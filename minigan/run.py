@@ -1,12 +1,29 @@
-"""What a training run of an example does around the loop: the output folder, evaluation-mode sampling, and
-the snapshots at the lecture's update counts."""
+"""What a training run of an example does around the loop: the output folder, checkpoints (save, resume,
+Ctrl-C), evaluation-mode sampling, and the snapshots at the lecture's update counts.
+
+    checkpoints = Checkpoints(args, "mnist_gan", out, models={"G": G, "D": D}, optimizers={"D": opt_D, "G": opt_G})
+    start, history = checkpoints.resume()          # (0, None) unless --resume
+    with checkpoints:                              # Ctrl-C: finish the update, save, print the resume command, exit 130
+        history = train_gan(..., start_step=start, history=history, callback=checkpoints.callback(snapshots))
+    checkpoints.save(args.steps, history)          # the end of training
+"""
 from __future__ import annotations
 
+import shlex
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from minigan import backend
+from minigan.io import CheckpointError
+from minigan.train.checkpoint import read_checkpoint, restore, save_checkpoint
+
+# options that say how a run is watched and where it is kept, not what it trains: a resumed run may change them
+RUN_OPTIONS = ("out", "resume", "save_every", "no_progress", "no_gif", "device")
+CHECKPOINT = "checkpoint.npz"
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
 
 LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows results at
 
@@ -47,3 +64,116 @@ def lecture_snapshots(G, z, out: Path, steps: int, nrow: int):
                             title=f"after {step + 1} updates")
 
     return callback
+
+
+def settings_of(args) -> dict:
+    """The settings that decide what a run trains: every option but ``RUN_OPTIONS``."""
+    return {key: value for key, value in vars(args).items() if key not in RUN_OPTIONS}
+
+
+class Checkpoints:
+    """``checkpoint.npz`` in ``out``: written every ``--save-every`` updates, at the end, and on Ctrl-C.
+
+    It holds what ``python -m minigan.generate`` needs to rebuild the networks without the example (its name and
+    settings), and what ``--resume`` needs to continue bit for bit on the CPU: the networks, the optimizers, the
+    random state, the step, the history, and ``state`` (name ↦ a list or dict the example fills during training,
+    or an object with ``state_dict``/``load_state_dict`` such as a DataLoader).
+    """
+
+    def __init__(self, args, example: str, out: Path, models: dict, optimizers: dict, state: dict | None = None,
+                 argv=None):
+        self.args, self.example, self.path = args, example, Path(out) / CHECKPOINT
+        self.models, self.optimizers, self.state = models, optimizers, state or {}
+        self.settings = settings_of(args)
+        self.argv = list(sys.argv[1:] if argv is None else argv)
+        self.stop_requested = False
+        self.saved_step = None
+        self._previous_handler = None
+
+    # ---- resume
+    def resume(self) -> tuple[int, dict | None]:
+        """With ``--resume``: restore everything from the checkpoint and return (step, history); else (0, None)."""
+        if not getattr(self.args, "resume", False):
+            return 0, None
+        if not self.path.is_file():
+            raise SystemExit(f"--resume: there is no checkpoint {self.path} (train without --resume first)")
+        try:
+            saved = read_checkpoint(self.path)
+        except (CheckpointError, OSError) as err:
+            raise SystemExit(f"--resume: cannot read {self.path}: {err}") from None
+        extra = saved["extra"]
+        if extra.get("example") != self.example:
+            raise SystemExit(f"--resume: {self.path} is a checkpoint of {extra.get('example')!r}, not of "
+                             f"{self.example!r}")
+        changed = [f"--{key.replace('_', '-')}: {extra['settings'].get(key, '(none)')!r} in the checkpoint, "
+                   f"{value!r} now" for key, value in self.settings.items()
+                   if extra["settings"].get(key) != value]
+        changed += [f"--{key.replace('_', '-')}: in the checkpoint only" for key in extra["settings"]
+                    if key not in self.settings]
+        if changed:
+            raise SystemExit(f"--resume: {self.path} was trained with other settings; resume with the same ones "
+                             "or choose another --out:\n  " + "\n  ".join(changed))
+        step, history = restore(saved, self.models, self.optimizers, self.path)
+        for name, target in self.state.items():
+            value = extra["state"][name]
+            if hasattr(target, "load_state_dict"):
+                target.load_state_dict(value)
+            elif isinstance(target, dict):
+                target.clear()
+                target.update(value)
+            else:
+                target[:] = value
+        self.saved_step = step
+        print(f"resuming {self.path} from update {step}")
+        return step, history
+
+    # ---- save
+    def save(self, step: int, history: dict) -> None:
+        """Write the checkpoint of the run after ``step`` updates (once per step)."""
+        if self.saved_step == step:
+            return
+        state = {name: target.state_dict() if hasattr(target, "state_dict") else target
+                 for name, target in self.state.items()}
+        save_checkpoint(self.path, step, self.models, self.optimizers, history,
+                        extra={"example": self.example, "settings": self.settings, "state": state})
+        self.saved_step = step
+
+    def callback(self, *callbacks):
+        """A loop callback that runs ``callbacks`` (snapshots, figures), then saves every ``--save-every`` updates,
+        and after Ctrl-C saves, prints the command that resumes, and exits with status 130."""
+        callbacks = [c for c in callbacks if c is not None]
+        every = getattr(self.args, "save_every", None)
+
+        def callback(step, history):
+            for c in callbacks:
+                c(step, history)
+            if self.stop_requested or (every and (step + 1) % every == 0):
+                self.save(step + 1, history)
+            if self.stop_requested:
+                print(f"\nstopped after update {step + 1}; saved {self.path}. Continue with:\n  {self.resume_command()}",
+                      flush=True)
+                raise SystemExit(INTERRUPTED)
+
+        return callback
+
+    def resume_command(self) -> str:
+        script = sys.argv[0] if sys.argv and sys.argv[0].endswith(f"{self.example}.py") else f"examples/{self.example}.py"
+        argv = self.argv + ([] if "--resume" in self.argv else ["--resume"])
+        return shlex.join(["python", script, *argv])
+
+    # ---- Ctrl-C
+    def __enter__(self):
+        """Until the block ends, Ctrl-C asks the loop to stop after the current update (a second one stops at once)."""
+        self._previous_handler = signal.signal(signal.SIGINT, self._interrupt)
+        return self
+
+    def _interrupt(self, signum, frame):
+        if self.stop_requested:  # a second Ctrl-C: stop now, without the checkpoint
+            raise KeyboardInterrupt
+        self.stop_requested = True
+        print("\nCtrl-C: finishing this update, then saving the checkpoint (Ctrl-C again to stop at once)",
+              file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous_handler or signal.default_int_handler)
+        return False
