@@ -78,3 +78,19 @@ def gan_history_figure(history, path) -> None:
     ax.set_xlabel("update")
     ax.legend(fontsize=8)
     save(fig, path)
+
+
+def save_points(points, path, title: str | None = None) -> None:
+    """Samples as a PNG: a histogram for 1-D points, a scatter for 2-D ones."""
+    points = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(4, 4) if points.shape[1] > 1 else (5, 3))
+    if points.shape[1] == 1:
+        ax.hist(points[:, 0], bins=min(100, max(10, len(points) // 20)), color="tab:blue", density=True)
+        ax.set_xlabel("x")
+    else:
+        ax.scatter(points[:, 0], points[:, 1], s=3, color="tab:blue", alpha=0.6, linewidths=0)
+        ax.set_aspect("equal")
+    if title:
+        ax.set_title(title, fontsize=9)
+    save(fig, path)
