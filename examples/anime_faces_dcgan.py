@@ -35,8 +35,8 @@ from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
 from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
-from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
-from minigan.run import Checkpoints, generate, lecture_snapshots, setup_run
+from minigan.plot import as_uint8, gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.shared import halfway_decay
 
@@ -161,15 +161,18 @@ def main(argv=None) -> dict:
     # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=8)
+    # training.gif: the same z's drawn by G every 1/40 of the run
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(G_average or G, z_shown))))
 
     # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
     models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G}, argv=argv)
+    checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
     with checkpoints:
         history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
                             opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
@@ -181,6 +184,7 @@ def main(argv=None) -> dict:
     change, z = traversal_strength(G, classifier, args.z_dim, args.traversal_bases)
     shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
     gan_history_figure(history, out / "history.png")
+    frames.save(out, nrow=8)
     save_samples(samples, out / "samples.npy")
     metrics = {
         **face_metrics(samples, reference, classifier),

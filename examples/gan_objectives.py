@@ -26,8 +26,8 @@ from minigan.data.toy import Gaussian1D
 from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic
 from minigan.models import toy_networks  # the same G and D as the 1-D toy
-from minigan.plot import pyplot, save
-from minigan.run import setup_run
+from minigan.plot import curves_gif, pyplot, save
+from minigan.run import GIF, GIF_FRAMES, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import train_gan
 from minigan.train.discriminator_generation import train_discriminator
@@ -67,7 +67,7 @@ def curves_figure(path) -> None:
     save(fig, path)
 
 
-def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
+def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: list) -> dict:
     """Train from the given initial weights and random state with G objective ``generator``; record the early phase."""
     mg.manual_seed(args.seed + 1)  # the same random numbers for both runs
     G, D = toy_networks(args.z_dim, args.hidden)
@@ -76,6 +76,8 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
     opt_D, opt_G = make_optimizer(D, args), make_optimizer(G, args)
     real = data.sample(5000).numpy()
     record = {"grad_norm": [], "ks_step": [], "ks": []}
+    # training.gif: P_G from the same 1,000 z's (noise of its own) every 1/40 of the run
+    z_frames, every, grid = fixed_noise(args.seed, 1000, args.z_dim), max(1, -(-args.steps // GIF_FRAMES)), gif_grid(data)
 
     def callback(step, history):
         # G's gradient of this iteration is still in .grad after opt_G.step()
@@ -85,6 +87,10 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
                 samples = G(mg.randn(5000, args.z_dim)).numpy()
             record["ks_step"].append(step + 1)
             record["ks"].append(ks_statistic(samples, real))
+        if not args.no_gif and (step + 1) % every == 0:
+            with mg.no_grad():
+                p_g = gaussian_kde(G(z_frames).numpy().reshape(-1), grid)
+            frames.append({"title": f"{RUNS[generator]}: after {step + 1} updates", "curves": [p_g]})
 
     history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                         m=args.batch, objective=OBJECTIVES[generator](), callback=callback, progress=not args.no_progress)
@@ -92,6 +98,10 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
         record["samples"] = G(mg.randn(10_000, args.z_dim)).numpy()
     record["D_G_z"] = history["D_G_z"]
     return record
+
+
+def gif_grid(data) -> np.ndarray:
+    return np.linspace(data.mean - 6 * data.std, data.mean + 6 * data.std, 601)
 
 
 def training_figure(records, path) -> None:
@@ -139,8 +149,13 @@ def main(argv=None) -> dict:
         initial_samples = G(mg.randn(5000, args.z_dim))
     if args.d_head_start:
         train_discriminator(D, make_optimizer(D, args), data.sample(5000), initial_samples, args.d_head_start)
-    records = {name: train_one(name, G.state_dict(), D.state_dict(), data, args) for name in RUNS}
+    frames = []
+    records = {name: train_one(name, G.state_dict(), D.state_dict(), data, args, frames) for name in RUNS}
     training_figure(records, out / "training.png")
+    if frames:  # the two runs one after the other
+        grid = gif_grid(data)
+        curves_gif(frames, grid, out / GIF, styles=[{"color": "blue", "label": "$P_G$"}],
+                   static=[(data.pdf(grid), {"color": "green", "label": "$P_{data}$"})], ylim=(0, 0.6))
 
     grid = np.linspace(data.mean - 6 * data.std, data.mean + 6 * data.std, 1201)
     dx = grid[1] - grid[0]

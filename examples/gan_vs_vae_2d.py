@@ -35,8 +35,8 @@ from minigan.data.curves import Spiral2D
 from minigan.io import save_json, save_samples
 from minigan.metrics.sample_quality import mmd2, share_near_support
 from minigan.models import mlp
-from minigan.plot import pyplot, save
-from minigan.run import setup_run
+from minigan.plot import pyplot, save, scatter_gif
+from minigan.run import GIF, GIF_FRAMES, fixed_noise, setup_run
 from minigan.train import VAE, train_gan, train_vae
 from minigan.train.shared import linear_decay
 
@@ -98,12 +98,22 @@ def main(argv=None) -> dict:
     target = Spiral2D()
     schedule = None if args.constant_lr else linear_decay(args.steps)
 
+    # training.gif: G's (then the VAE decoder's) points for the same 1,000 z's (noise of its own), 1/40 of each run
+    z_frames, every, frames = fixed_noise(args.seed, 1000, args.z_dim), max(1, -(-args.steps // GIF_FRAMES)), []
+
+    def snapshot(title, draw):
+        def callback(step, history):
+            if not args.no_gif and (step + 1) % every == 0:
+                with mg.no_grad():
+                    frames.append({"title": f"{title}, after {step + 1} updates", "points": draw(z_frames).numpy()})
+        return callback
+
     # ---- GAN: G and D, the lecture's loop
     G, D = mlp(args.z_dim, args.hidden, 2), mlp(2, args.hidden, 1)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps, m=args.batch,
-              lr_schedule=schedule, progress=not args.no_progress)
+              lr_schedule=schedule, progress=not args.no_progress, callback=snapshot("GAN: G(z)", lambda z: G(z)))
     gan_seconds = time.perf_counter() - start
 
     # ---- VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)
@@ -112,7 +122,8 @@ def main(argv=None) -> dict:
     warmup_steps = args.kl_warmup * args.steps
     kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
     train_vae(vae, FreshBatches(target, args.batch, args.steps), optim.Adam(vae.parameters(), lr=args.lr),
-              kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress)
+              kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress,
+              callback=snapshot("VAE: decoder(c)", lambda c: vae.decode(c)))
     vae_seconds = time.perf_counter() - start - gan_seconds
 
     # ---- measure --eval-points points of each against fresh target points
@@ -131,6 +142,8 @@ def main(argv=None) -> dict:
                            ("VAE: decoder(c), the mean of p(x | c)", vae_points, results["vae"]),
                            ("VAE: x ~ p(x | c), independent noise", vae_noisy, results["vae_with_noise"])],
            out / "gan_vs_vae_2d.png")
+    if frames:
+        scatter_gif(frames, out / GIF, target_points[:2000], span=3.0)
     for name, points in (("gan_samples", gan_points), ("vae_samples", vae_points),
                          ("vae_samples_with_noise", vae_noisy), ("target_samples", target_points)):
         save_samples(points, out / f"{name}.npy")

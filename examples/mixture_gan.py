@@ -22,11 +22,12 @@ from minigan.data.mixtures import DATASETS
 from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
 from minigan.models import mixture_generator, mlp
+from minigan.functional import sigmoid
 from minigan.plot import pyplot, save
-from minigan.run import Checkpoints, setup_run
+from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
 from minigan.train.objectives import OBJECTIVES
-from minigan.train.shared import linear_decay
+from minigan.train.shared import fixed, linear_decay
 
 # per data set, the default settings; any of them can be overridden on the command line
 DEFAULTS = {
@@ -84,6 +85,57 @@ def zoom_figure(samples, real, data, path) -> None:
     save(fig, path)
 
 
+HEAT = 48  # the heat map of D is HEAT × HEAT points
+ARROWS = 200  # G's samples that get an arrow
+
+
+def gan_lab_view(G, D, objective, z, data, scale: float, pack: int) -> dict:
+    """What GAN Lab shows (Kahng et al., "GAN Lab", VAST 2018) at one moment: the data, G's samples, D's output
+    over the plane as a heat map, and for each sample the gradient of G's Ṽ with respect to it: the direction
+    G's update moves it.  With PacGAN packing, D's output at a point is its output on a pack of copies of it."""
+    span = np.abs(data.modes).max() * 1.25
+    axis = np.linspace(-span, span, HEAT, dtype=np.float32)
+    plane = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2) / scale
+    with mg.no_grad():
+        heat = sigmoid(D(mg.tensor(np.repeat(plane, pack, axis=0)))).numpy().reshape(HEAT, HEAT)
+        x_tilde = G(z).numpy()
+    x = mg.tensor(x_tilde, requires_grad=True)
+    with fixed(D):
+        V, _ = objective.generator_value(D, x)
+        (push,) = mg.grad(V, [x])
+    return {"samples": x_tilde * scale, "heat": heat, "push": push.numpy()[:ARROWS]}
+
+
+def gan_lab_frames(fig, data, real, first):
+    """training.gif: ``gan_lab_view``'s picture, one frame per moment of training."""
+    ax = fig.add_axes([0.02, 0.02, 0.96, 0.88])
+    span = np.abs(data.modes).max() * 1.25
+    heat = ax.imshow(first["heat"], origin="lower", extent=(-span, span, -span, span), cmap="RdYlGn", vmin=0,
+                     vmax=1, alpha=0.55, interpolation="bilinear", animated=True)
+    ax.scatter(*real.T, s=3, color="green", linewidths=0, label="data")
+    samples = ax.scatter(*first["samples"].T, s=3, color="purple", linewidths=0, label="G(z)", animated=True)
+    arrows = ax.quiver(*first["samples"][:ARROWS].T, *first["push"].T, color="black", angles="xy",
+                       scale_units="xy", scale=1 / (0.15 * span), width=0.003, animated=True)
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(loc="lower left", fontsize=6, markerscale=2)
+    title = fig.suptitle("", fontsize=7, animated=True)
+
+    def update(frame):
+        heat.set_data(frame["heat"])
+        samples.set_offsets(frame["samples"])
+        push = frame["push"]
+        push = push / (np.linalg.norm(push, axis=1).max() or 1.0)  # the longest arrow is 15 % of the view
+        arrows.set_offsets(frame["samples"][:len(push)])
+        arrows.set_UVC(push[:, 0], push[:, 1])
+        title.set_text(f"after {frame['step']} updates: D's output (green: real), G's samples, where G moves them")
+        return heat, samples, arrows, title
+    return update
+
+
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/mixture_gan", save_every=2000)
@@ -138,15 +190,20 @@ def main(argv=None) -> dict:
             snapshots.append((step + 1, generate(G_sample, N_SAMPLES, args.z_dim, scale)))
 
     sample_real = lambda m: data.sample(m) * (1 / scale)  # noqa: E731
+    objective = OBJECTIVES[args.loss]()
+    # training.gif: the GAN Lab view every 1/40 of the run, for the same 512 z's (noise of their own)
+    z_frames = fixed_noise(args.seed, 512, args.z_dim)
+    frames = Frames(args, args.steps, lambda step: {
+        "step": step, **gan_lab_view(G_sample, D, objective, z_frames, data, scale, args.pack)})
     # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
     models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
     checkpoints = Checkpoints(args, "mixture_gan", out, models, {"D": opt_D, "G": opt_G},
-                              state={"snapshots": snapshots}, argv=argv)
+                              state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
     with checkpoints:
         history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                            m=args.batch, k=args.d_steps, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     seconds = time.perf_counter() - start
@@ -155,7 +212,9 @@ def main(argv=None) -> dict:
     metrics = {**mode_metrics(samples, data.modes, data.std), "seconds": seconds,
                "final_V_D": history["V_D"][-1], "settings": vars(args)}
     snapshots_figure(snapshots, data, out / f"{args.data}_training.png")
-    zoom_figure(samples, data.sample(N_SAMPLES).numpy(), data, out / f"{args.data}_zoom.png")
+    real = data.sample(N_SAMPLES).numpy()
+    zoom_figure(samples, real, data, out / f"{args.data}_zoom.png")
+    frames.save(out, lambda fig: gan_lab_frames(fig, data, real[:1000], frames.frames[0]), figsize=(4, 4.2))
     save_samples(samples, out / "samples.npy")
     save_json(metrics, out / "metrics.json")
     print(f"{args.data}, {args.loss}, pack {args.pack}, seed {args.seed}: {metrics['modes']}/{len(data.modes)} modes, "

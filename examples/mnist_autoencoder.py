@@ -19,14 +19,15 @@ import time
 
 import numpy as np
 
+import minigan as mg
 from minigan import optim
 from minigan.cli import example_parser
 from minigan.code_plane import code_plane_figures, history_figure, in_batches, interleave, load_digits
 from minigan.data import DataLoader
 from minigan.io import save_json, save_samples
 from minigan.models import relu_mlp
-from minigan.plot import save_image_grid
-from minigan.run import Checkpoints, setup_run
+from minigan.plot import as_uint8, save_image_grid
+from minigan.run import Checkpoints, Frames, setup_run
 from minigan.train import AutoEncoder, reconstruction_error, train_autoencoder
 
 
@@ -52,13 +53,21 @@ def main(argv=None) -> dict:
     ae = AutoEncoder(relu_mlp([784, args.hidden, args.code_dim]), relu_mlp([args.code_dim, args.hidden, 784]))
     optimizer = optim.Adam(ae.parameters(), lr=args.lr)
     loader = DataLoader(x_train, batch_size=args.batch)
+    # training.gif: the reconstructions of the same 64 test digits every 1/40 of the run
+    x_shown = mg.tensor(x_test[:64])
+
+    def reconstruct_shown(step):
+        with mg.no_grad():
+            return step, as_uint8(ae.decode(ae.encode(x_shown)).numpy(), low=0.0)
+
+    frames = Frames(args, args.epochs * len(loader), reconstruct_shown)
     # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
     checkpoints = Checkpoints(args, "mnist_autoencoder", out, {"autoencoder": ae}, {"autoencoder": optimizer},
-                              state={"loader": loader}, argv=argv)
+                              state={"loader": loader, "frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
     with checkpoints:
         history = train_autoencoder(ae, loader, optimizer, epochs=args.epochs, progress=not args.no_progress,
-                                    start_step=start_step, history=history, callback=checkpoints.callback())
+                                    start_step=start_step, history=history, callback=checkpoints.callback(frames.callback))
     checkpoints.save(len(history["loss"]), history)
     train_seconds = time.perf_counter() - start
 
@@ -71,6 +80,7 @@ def main(argv=None) -> dict:
     save_image_grid(interleave(x_test[:50], reconstructions[:50]), out / "reconstructions.png", nrow=10,
                     title="test digits and their reconstructions")
     history_figure(history, out / "history.png", ["loss"])
+    frames.save(out, nrow=8, what="reconstructions of the same test digits")
     save_samples(reconstructions, out / "reconstructions.npy")
 
     metrics = {

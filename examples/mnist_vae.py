@@ -22,8 +22,8 @@ from minigan.code_plane import code_plane_figures, history_figure, in_batches, i
 from minigan.data import DataLoader
 from minigan.io import save_json, save_samples
 from minigan.models import relu_mlp
-from minigan.plot import save_image_grid
-from minigan.run import Checkpoints, setup_run
+from minigan.plot import as_uint8, save_image_grid
+from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import VAE, evaluate_negative_elbo, train_vae
 
 
@@ -49,13 +49,21 @@ def main(argv=None) -> dict:
               args.code_dim)
     optimizer = optim.Adam(vae.parameters(), lr=args.lr)
     loader = DataLoader(x_train, batch_size=args.batch)
+    # training.gif: the decodes of the same 64 codes c every 1/40 of the run
+    c_shown = fixed_noise(args.seed, 64, args.code_dim)
+
+    def decode_shown(step):
+        with mg.no_grad():
+            return step, as_uint8(vae.decode(c_shown).numpy(), low=0.0)
+
+    frames = Frames(args, args.epochs * len(loader), decode_shown)
     # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
-    checkpoints = Checkpoints(args, "mnist_vae", out, {"vae": vae}, {"vae": optimizer}, state={"loader": loader},
+    checkpoints = Checkpoints(args, "mnist_vae", out, {"vae": vae}, {"vae": optimizer}, state={"loader": loader, "frames": frames.frames},
                               argv=argv)
     start_step, history = checkpoints.resume()
     with checkpoints:
         history = train_vae(vae, loader, optimizer, epochs=args.epochs, progress=not args.no_progress,
-                            start_step=start_step, history=history, callback=checkpoints.callback())
+                            start_step=start_step, history=history, callback=checkpoints.callback(frames.callback))
     checkpoints.save(len(history["loss"]), history)
     train_seconds = time.perf_counter() - start
 
@@ -70,6 +78,7 @@ def main(argv=None) -> dict:
                     title="test digits and the decodes of their m")
     save_image_grid(samples, out / "samples.png", nrow=10, title="decodes of c ~ N(0, I)")
     history_figure(history, out / "history.png", ["loss", "reconstruction", "kl"])
+    frames.save(out, nrow=8, what="decodes of the same codes c")
     save_samples(reconstructions, out / "reconstructions.npy")
     save_samples(samples, out / "samples.npy")
 

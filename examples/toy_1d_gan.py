@@ -23,8 +23,8 @@ from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.models import toy_networks
-from minigan.plot import pyplot, save
-from minigan.run import Checkpoints, setup_run
+from minigan.plot import pyplot, save, save_gif
+from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
 from minigan.train.objectives import OBJECTIVES
@@ -61,6 +61,29 @@ def theory_figure(snapshots, data, grid, path) -> None:
         ax.set_xlabel("x")
     np.atleast_1d(axes)[0].legend(loc="upper left", fontsize=8)
     save(fig, path)
+
+
+def theory_frames(fig, data, grid):
+    """training.gif: the theory figure, one frame per moment of training (D* from P_data and that moment's P_G)."""
+    ax = fig.add_subplot(1, 1, 1)
+    fig.subplots_adjust(bottom=0.16)
+    p_data = data.pdf(grid)
+    ax.plot(grid, p_data, color="green", label="$P_{data}$")
+    p_g, = ax.plot(grid, p_data, color="blue", label="$P_G$", animated=True)
+    d, = ax.plot(grid, p_data, color="red", label="$D(x)$", animated=True)
+    d_star, = ax.plot(grid, p_data, color="red", linestyle=":", label="$D^*(x)$", animated=True)
+    ax.set_ylim(0, max(1.05, 1.1 * p_data.max()))
+    ax.set_xlabel("x")
+    ax.legend(loc="upper left", fontsize=7)
+    title = ax.set_title("", fontsize=9, animated=True)
+
+    def update(frame):
+        p_g.set_ydata(frame["p_g"])
+        d.set_ydata(frame["D"])
+        d_star.set_ydata(optimal_discriminator(p_data, frame["p_g"]))
+        title.set_text(f"after {frame['step']} updates")
+        return p_g, d, d_star, title
+    return update
 
 
 def history_figure(history, path) -> None:
@@ -112,16 +135,26 @@ def main(argv=None) -> dict:
         if step in snap_steps:
             snapshots.append(snapshot(G_sample, D, data, grid, args.z_dim, step + 1))
 
+    # training.gif: the theory figure every 1/40 of the run, P_G from the same 1,000 z's (noise of its own)
+    z_frames = fixed_noise(args.seed, 1000, args.z_dim)
+
+    def theory_now(step):
+        with mg.no_grad():
+            x = G_sample(z_frames).numpy().reshape(-1)
+        return {"step": step, "p_g": gaussian_kde(x, grid), "D": discriminate(D, grid)}
+
+    frames = Frames(args, args.steps, theory_now)
+
     # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
     models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
     checkpoints = Checkpoints(args, "toy_1d_gan", out, models, {"D": opt_D, "G": opt_G},
-                              state={"snapshots": snapshots}, argv=argv)
+                              state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
     objective = OBJECTIVES[args.loss]()
     with checkpoints:
         history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                             m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback),
+                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
 
@@ -144,6 +177,7 @@ def main(argv=None) -> dict:
     }
     theory_figure(snapshots, data, grid, out / "theory.png")
     history_figure(history, out / "history.png")
+    frames.save(out, lambda fig: theory_frames(fig, data, grid), figsize=(5, 3.2))
     save_samples(samples[:, None], out / "samples.npy")
     save_json(metrics, out / "metrics.json")
     for key in ("mean_error", "std_ratio_error", "ks", "ks_vs_exact_cdf", "wasserstein_1", "V_trained_D",

@@ -21,7 +21,7 @@ from minigan.io import save_json  # noqa: F401  (scripts import the JSON writer 
 
 def example_parser(description: str | None, out: str = "out", save_every: int | None = None) -> argparse.ArgumentParser:
     """An argument parser with the options every example has: ``--device``, ``--seed``, ``--out`` and
-    ``--no-progress``; with ``save_every`` (the example trains), also ``--save-every`` and ``--resume``
+    ``--no-progress`` and ``--no-gif``; with ``save_every`` (the example trains), also ``--save-every`` and ``--resume``
     (checkpoint.npz in --out, minigan/run.py)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default=os.environ.get("MINIGAN_DEVICE", "cpu"),
@@ -29,6 +29,7 @@ def example_parser(description: str | None, out: str = "out", save_every: int | 
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--out", default=out, help="folder for figures, metrics.json, samples.npy (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-gif", action="store_true", help="do not draw training.gif (quicker short runs)")
     if save_every is not None:
         parser.add_argument("--save-every", type=positive_int, default=save_every,
                             help="updates between checkpoints (checkpoint.npz in --out; also written at the end "

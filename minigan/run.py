@@ -23,6 +23,8 @@ from minigan.train.checkpoint import read_checkpoint, restore, save_checkpoint
 # options that say how a run is watched and where it is kept, not what it trains: a resumed run may change them
 RUN_OPTIONS = ("out", "resume", "save_every", "no_progress", "no_gif", "device")
 CHECKPOINT = "checkpoint.npz"
+GIF = "training.gif"
+GIF_FRAMES = 40  # frames per training.gif: one snapshot every 1/40 of the run
 INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
 
 LECTURE_UPDATES = (100, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the counts the lecture shows results at
@@ -177,3 +179,43 @@ class Checkpoints:
     def __exit__(self, *exc):
         signal.signal(signal.SIGINT, self._previous_handler or signal.default_int_handler)
         return False
+
+
+class Frames:
+    """The snapshots ``training.gif`` is drawn from: ``capture(update)`` after every 1/``count`` of the ``steps``
+    updates (unless --no-gif).
+
+    ``frames`` is a plain list, kept in the checkpoint (``Checkpoints(state={"frames": frames.frames})``), so a
+    resumed run's GIF has every frame.  A capture must not draw from minigan's random generators (it would change
+    the run): it uses fixed inputs, drawn once where the example draws them or from a generator of its own.
+    """
+
+    def __init__(self, args, steps: int, capture, count: int = GIF_FRAMES):
+        self.enabled = not getattr(args, "no_gif", False)
+        self.every = max(1, -(-steps // count))  # at most ``count`` frames
+        self.capture = capture
+        self.frames: list = []
+
+    def callback(self, step, history) -> None:
+        if self.enabled and (step + 1) % self.every == 0:
+            self.frames.append(self.capture(step + 1))
+
+    def save(self, out: Path, draw=None, **kwargs) -> None:
+        """Write ``out/training.gif``: ``draw(fig, frame)`` per frame (``minigan.plot.save_gif``), or, without a
+        ``draw``, image grids (frames of ``(update, images)``)."""
+        if not self.enabled or not self.frames:
+            return
+        from minigan import plot
+
+        if draw is None:
+            plot.image_grid_gif(self.frames, Path(out) / GIF, **kwargs)
+        else:
+            plot.save_gif(self.frames, draw, Path(out) / GIF, **kwargs)
+
+
+def fixed_noise(seed: int, n: int, dim: int):
+    """n noise vectors z ~ N(0, I) for GIF frames, from a NumPy generator of their own (minigan's generators,
+    and so the training run, are not touched)."""
+    from minigan.creation import tensor
+
+    return tensor(np.random.default_rng([seed, 2018]).standard_normal((n, dim), dtype=np.float32))

@@ -3,7 +3,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 import minigan as mg
 
@@ -25,7 +27,7 @@ TINY = {
     "discriminator_generates": ["--rounds", "2", "--steps", "5", "--negatives", "40"],
     "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
 }
-COMMON = ("--device", "--seed", "--out", "--no-progress")
+COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
 
 
 def load(name: str):
@@ -68,6 +70,20 @@ def test_example_runs_end_to_end_and_returns_what_it_saves(name, tmp_path):
     assert set(saved) == {str(key) for key in metrics}
     assert saved["settings"]["out"] == str(tmp_path) and saved["settings"]["no_progress"] is True
     assert list(tmp_path.glob("*.png")) and list(tmp_path.glob("*.npy"))
+    gif = tmp_path / "training.gif"
+    assert gif.stat().st_size < 5_000_000
+    with Image.open(gif) as image:
+        assert image.format == "GIF" and 1 <= image.n_frames <= 40
+
+
+@pytest.mark.parametrize("name", ["mnist_gan", "mixture_gan", "mnist_vae"])
+def test_the_gif_does_not_change_the_run(name, tmp_path):
+    """Its snapshots draw no random numbers from minigan and leave the networks as they were (batch norm's
+    running statistics included): the samples are the same bit for bit with and without --no-gif."""
+    run(name, tmp_path / "gif")
+    run(name, tmp_path / "no_gif", "--no-gif")
+    assert (tmp_path / "gif" / "training.gif").is_file() and not (tmp_path / "no_gif" / "training.gif").exists()
+    np.testing.assert_array_equal(np.load(tmp_path / "gif" / "samples.npy"), np.load(tmp_path / "no_gif" / "samples.npy"))
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

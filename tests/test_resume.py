@@ -59,6 +59,8 @@ def test_interrupted_and_resumed_run_ends_with_the_same_samples(kind, tmp_path, 
     assert "samples.npy" in arrays or "reconstructions.npy" in arrays
     for file in arrays:
         np.testing.assert_array_equal(np.load(parts / file), np.load(whole / file), err_msg=file)
+    # the frames taken before Ctrl-C were kept in the checkpoint
+    assert (parts / "training.gif").read_bytes() == (whole / "training.gif").read_bytes()
 
 
 def test_resume_refuses_another_example_or_other_settings(tmp_path, capsys):
