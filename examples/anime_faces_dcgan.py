@@ -35,9 +35,10 @@ from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
 from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
-from minigan.plot import as_uint8, gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, image_grid, pyplot, save, save_image_grid
 from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
+from minigan.train.diagnostics import GradientNorms
 from minigan.train.shared import halfway_decay
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
@@ -169,10 +170,12 @@ def main(argv=None) -> dict:
     checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G},
                               state={"frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
     with checkpoints:
         history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
                             opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
@@ -184,6 +187,7 @@ def main(argv=None) -> dict:
     change, z = traversal_strength(G, classifier, args.z_dim, args.traversal_bases)
     shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
     gan_history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
     frames.save(out, nrow=8)
     save_samples(samples, out / "samples.npy")
     metrics = {

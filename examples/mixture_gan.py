@@ -23,9 +23,10 @@ from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
 from minigan.models import mixture_generator, mlp
 from minigan.functional import sigmoid
-from minigan.plot import pyplot, save
+from minigan.plot import diagnostics_figure, pyplot, save
 from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
+from minigan.train.diagnostics import GradientNorms
 from minigan.train.objectives import OBJECTIVES
 from minigan.train.shared import fixed, linear_decay
 
@@ -200,10 +201,12 @@ def main(argv=None) -> dict:
     checkpoints = Checkpoints(args, "mixture_gan", out, models, {"D": opt_D, "G": opt_G},
                               state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
     with checkpoints:
         history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                             m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     seconds = time.perf_counter() - start
@@ -214,6 +217,7 @@ def main(argv=None) -> dict:
     snapshots_figure(snapshots, data, out / f"{args.data}_training.png")
     real = data.sample(N_SAMPLES).numpy()
     zoom_figure(samples, real, data, out / f"{args.data}_zoom.png")
+    diagnostics_figure(history, out / "diagnostics.png")
     frames.save(out, lambda fig: gan_lab_frames(fig, data, real[:1000], frames.frames[0]), figsize=(4, 4.2))
     save_samples(samples, out / "samples.npy")
     save_json(metrics, out / "metrics.json")

@@ -35,9 +35,10 @@ from minigan.data import load_mnist, sample_batch, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
 from minigan.models import mnist_discriminator, mnist_generator
-from minigan.plot import as_uint8, gan_history_figure, save_image_grid
+from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, save_image_grid
 from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, refine_latents, train_gan
+from minigan.train.diagnostics import GradientNorms
 from minigan.train.shared import halfway_decay
 
 
@@ -90,10 +91,12 @@ def main(argv=None) -> dict:
     checkpoints = Checkpoints(args, "mnist_gan", out, models, {"D": opt_D, "G": opt_G},
                               state={"frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
     with checkpoints:
         history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
                             opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
@@ -108,6 +111,7 @@ def main(argv=None) -> dict:
     save_image_grid(generate(G, refine_latents(G, D, z_shown, **refine)), out / "samples_refined.png", nrow=10,
                     title=f"the same z's after {args.refine_steps} steps of D's correction (β = {args.refine_beta:g})")
     gan_history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
     frames.save(out, nrow=10)
     save_samples(samples, out / "samples.npy")
     # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest

@@ -23,10 +23,11 @@ from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.models import toy_networks
-from minigan.plot import pyplot, save, save_gif
+from minigan.plot import diagnostics_figure, pyplot, save, save_gif
 from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
+from minigan.train.diagnostics import GradientNorms
 from minigan.train.objectives import OBJECTIVES
 from minigan.train.shared import linear_decay
 
@@ -151,10 +152,12 @@ def main(argv=None) -> dict:
                               state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
     start_step, history = checkpoints.resume()
     objective = OBJECTIVES[args.loss]()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
     with checkpoints:
         history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
                             m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
-                            start_step=start_step, history=history, callback=checkpoints.callback(callback, frames.callback),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
                             progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
 
@@ -177,6 +180,7 @@ def main(argv=None) -> dict:
     }
     theory_figure(snapshots, data, grid, out / "theory.png")
     history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
     frames.save(out, lambda fig: theory_frames(fig, data, grid), figsize=(5, 3.2))
     save_samples(samples[:, None], out / "samples.npy")
     save_json(metrics, out / "metrics.json")

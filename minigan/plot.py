@@ -213,3 +213,31 @@ def scatter_gif(frames, path, reference, span: float, figsize=(4, 4.2)) -> None:
         return update
 
     save_gif(frames, draw, path, figsize=figsize)
+
+
+def diagnostics_figure(history, path) -> None:
+    """diagnostics.png of a GAN run: mean D(x) and mean D(G(z)) (running means over 1/200 of the run), and the
+    gradient norm of each layer of D and of G (``minigan.train.diagnostics.GradientNorms``) on a log scale."""
+    plt = pyplot()
+    norms = history.get("grad_norm", {"step": [], "D": {}, "G": {}})
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    window = max(1, len(history["D_x"]) // 200)
+    for key, label, color in (("D_x", "mean D(x)", "green"), ("D_G_z", "mean D(G(z))", "blue")):
+        axes[0].plot(np.convolve(history[key], np.ones(window) / window, mode="valid"), label=label, color=color,
+                     linewidth=0.8)
+    axes[0].axhline(0.5, color="gray", linestyle=":", linewidth=0.8, label="½ (D* when P_G = P_data)")
+    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_title("who is winning", fontsize=9)
+    axes[0].legend(fontsize=7)
+    for ax, name in ((axes[1], "D"), (axes[2], "G")):
+        cmap = plt.get_cmap("viridis")
+        layers = list(norms[name].items())
+        for i, (layer, values) in enumerate(layers):
+            ax.semilogy(norms["step"], np.maximum(values, 1e-12), label=layer, linewidth=0.9,
+                        color=cmap(i / max(1, len(layers) - 1)))
+        ax.set_title(f"gradient norm of each layer of {name}", fontsize=9)
+        if layers:
+            ax.legend(fontsize=6, ncol=2)
+    for ax in axes:
+        ax.set_xlabel("update")
+    save(fig, path)

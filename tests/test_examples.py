@@ -28,6 +28,7 @@ TINY = {
     "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
 }
 COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
+GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan")  # they write diagnostics.png
 
 
 def load(name: str):
@@ -70,6 +71,7 @@ def test_example_runs_end_to_end_and_returns_what_it_saves(name, tmp_path):
     assert set(saved) == {str(key) for key in metrics}
     assert saved["settings"]["out"] == str(tmp_path) and saved["settings"]["no_progress"] is True
     assert list(tmp_path.glob("*.png")) and list(tmp_path.glob("*.npy"))
+    assert (tmp_path / "diagnostics.png").is_file() == (name in GAN_RUNS)
     gif = tmp_path / "training.gif"
     assert gif.stat().st_size < 5_000_000
     with Image.open(gif) as image:
