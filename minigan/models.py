@@ -122,7 +122,7 @@ class Sampler:
     conditional: bool = False
 
 
-SAMPLERS: dict[str, Sampler] = {}
+SAMPLERS = {}  # example name ↦ Sampler
 
 
 def register(example: str, sampler: Sampler) -> None:
