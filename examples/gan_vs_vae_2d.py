@@ -36,7 +36,7 @@ from minigan.io import save_json, save_samples
 from minigan.metrics.sample_quality import mmd2, share_near_support
 from minigan.models import mlp
 from minigan.plot import pyplot, save, scatter_gif
-from minigan.run import GIF, GIF_FRAMES, fixed_noise, setup_run
+from minigan.run import GIF, GIF_FRAMES, Checkpoints, fixed_noise, setup_run
 from minigan.train import VAE, train_gan, train_vae
 from minigan.train.shared import linear_decay
 
@@ -44,17 +44,28 @@ BANDWIDTHS = (0.1, 0.3, 1.0)  # from the noise σ = 0.05 up to the spiral's size
 
 
 class FreshBatches:
-    """``steps`` batches of m new target points: the VAE sees as many examples as the GAN's D does."""
+    """``steps`` batches of m new target points: the VAE sees as many examples as the GAN's D does.
+
+    ``taken`` counts the batches handed out; a checkpoint keeps it (``state_dict``), so a resumed run gets the rest.
+    """
 
     def __init__(self, target, m: int, steps: int):
         self.target, self.m, self.steps = target, m, steps
+        self.taken = 0
 
     def __len__(self) -> int:
         return self.steps
 
     def __iter__(self):
-        for _ in range(self.steps):
+        while self.taken < self.steps:
+            self.taken += 1
             yield self.target.sample(self.m)
+
+    def state_dict(self) -> dict:
+        return {"taken": self.taken}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.taken = int(state["taken"])
 
 
 def measure(points: np.ndarray, target, reference: np.ndarray) -> dict:
@@ -79,7 +90,7 @@ def figure(target_points, panels, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/gan_vs_vae_2d")
+    parser = example_parser(__doc__, out="out/gan_vs_vae_2d", save_every=1000)
     parser.add_argument("--steps", type=int, default=5000,
                         help="parameter updates of each model (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per update (default: %(default)s)")
@@ -112,18 +123,42 @@ def main(argv=None) -> dict:
     G, D = mlp(args.z_dim, args.hidden, 2), mlp(2, args.hidden, 1)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps, m=args.batch,
-              lr_schedule=schedule, progress=not args.no_progress, callback=snapshot("GAN: G(z)", lambda z: G(z)))
-    gan_seconds = time.perf_counter() - start
+    # checkpoint.npz in --out: every --save-every updates (the GAN's, then the VAE's), at the end, on Ctrl-C
+    batches = FreshBatches(target, args.batch, args.steps)
+    checkpoints = Checkpoints(args, "gan_vs_vae_2d", out, {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames, "batches": batches}, argv=argv)
 
-    # ---- VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)
-    vae = VAE(mlp(2, args.hidden, 2 * args.z_dim), mlp(args.z_dim, args.hidden, 2), args.z_dim,
-              likelihood="gaussian", data_dim=2)
-    warmup_steps = args.kl_warmup * args.steps
-    kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
-    train_vae(vae, FreshBatches(target, args.batch, args.steps), optim.Adam(vae.parameters(), lr=args.lr),
-              kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress,
-              callback=snapshot("VAE: decoder(c)", lambda c: vae.decode(c)))
+    def make_vae():
+        """The VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)."""
+        vae = VAE(mlp(2, args.hidden, 2 * args.z_dim), mlp(args.z_dim, args.hidden, 2), args.z_dim,
+                  likelihood="gaussian", data_dim=2)
+        checkpoints.models["vae"] = vae
+        checkpoints.optimizers["vae"] = optim.Adam(vae.parameters(), lr=args.lr)
+        return vae
+
+    # a checkpoint saved during the VAE's training holds it: build it now so that it is restored
+    vae = make_vae() if "vae" in checkpoints.saved_models() else None
+    done, saved = checkpoints.resume()
+    saved = saved or {}
+    with checkpoints:
+        gan_history = train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
+                                steps=args.steps, m=args.batch, lr_schedule=schedule, progress=not args.no_progress,
+                                start_step=min(done, args.steps), history=saved.get("gan"),
+                                callback=checkpoints.callback(snapshot("GAN: G(z)", lambda z: G(z)),
+                                                              history_of=lambda h: {"gan": h}))
+        gan_seconds = time.perf_counter() - start
+
+        # ---- VAE, built after the GAN's training, from the random numbers that follow it
+        vae = vae or make_vae()
+        warmup_steps = args.kl_warmup * args.steps
+        kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
+        vae_history = train_vae(vae, batches, checkpoints.optimizers["vae"], kl_weight=kl_weight, lr_schedule=schedule,
+                                progress=not args.no_progress, start_step=max(0, done - args.steps),
+                                history=saved.get("vae"),
+                                callback=checkpoints.callback(snapshot("VAE: decoder(c)", lambda c: vae.decode(c)),
+                                                              offset=args.steps,
+                                                              history_of=lambda h: {"gan": gan_history, "vae": h}))
+    checkpoints.save(2 * args.steps, {"gan": gan_history, "vae": vae_history})
     vae_seconds = time.perf_counter() - start - gan_seconds
 
     # ---- measure --eval-points points of each against fresh target points

@@ -164,6 +164,8 @@ register("mnist_gan", Sampler(build=lambda s: mnist_generator(s["z_dim"], s["hid
                               kind="images"))
 register("anime_faces_dcgan", Sampler(build=lambda s: dcgan_generator(s["z_dim"], s["g_channels"], s["size"]),
                                       draw=_noise_draw(), kind="images"))
+register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2), draw=_noise_draw(), kind="points",
+                                  model=("G",)))
 register("mnist_vae", Sampler(build=_vae_build, draw=_vae_draw, kind="images", model=("vae",)))
 
 __all__ = ["SAMPLERS", "Sampler", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "mixture_generator", "mlp",

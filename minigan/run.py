@@ -93,6 +93,16 @@ class Checkpoints:
         self._previous_handler = None
 
     # ---- resume
+    def saved_models(self) -> set:
+        """With ``--resume``, the names of the networks the checkpoint holds (an example that builds a network only
+        after a first phase of training builds it before ``resume`` when the checkpoint has it); else none."""
+        if not getattr(self.args, "resume", False) or not self.path.is_file():
+            return set()
+        try:
+            return set(read_checkpoint(self.path)["models"])
+        except (CheckpointError, OSError):
+            return set()  # resume() says what is wrong with the file
+
     def resume(self) -> tuple[int, dict | None]:
         """With ``--resume``: restore everything from the checkpoint and return (step, history); else (0, None)."""
         if not getattr(self.args, "resume", False):
@@ -115,7 +125,13 @@ class Checkpoints:
         if changed:
             raise SystemExit(f"--resume: {self.path} was trained with other settings; resume with the same ones "
                              "or choose another --out:\n  " + "\n  ".join(changed))
-        step, history = restore(saved, self.models, self.optimizers, self.path)
+        unknown = sorted(set(saved["models"]) - set(self.models))
+        if unknown:
+            raise SystemExit(f"--resume: {self.path} holds networks this run has not built: {unknown}")
+        # a run of several phases builds some networks only later, from the random state that follows the first
+        models = {name: model for name, model in self.models.items() if name in saved["models"]}
+        optimizers = {name: opt for name, opt in self.optimizers.items() if name in saved["optimizers"]}
+        step, history = restore(saved, models, optimizers, self.path)
         for name, target in self.state.items():
             value = extra["state"][name]
             if hasattr(target, "load_state_dict"):
@@ -140,19 +156,24 @@ class Checkpoints:
                         extra={"example": self.example, "settings": self.settings, "state": state})
         self.saved_step = step
 
-    def callback(self, *callbacks):
+    def callback(self, *callbacks, offset: int = 0, history_of=None):
         """A loop callback that runs ``callbacks`` (snapshots, figures), then saves every ``--save-every`` updates,
-        and after Ctrl-C saves, prints the command that resumes, and exits with status 130."""
+        and after Ctrl-C saves, prints the command that resumes, and exits with status 130.
+
+        A run of several loops one after the other counts its updates on: the loop's update ``step`` is the run's
+        ``offset + step``, and ``history_of(history)`` is the run's history to save (default: the loop's).
+        """
         callbacks = [c for c in callbacks if c is not None]
         every = getattr(self.args, "save_every", None)
 
         def callback(step, history):
             for c in callbacks:
                 c(step, history)
-            if self.stop_requested or (every and (step + 1) % every == 0):
-                self.save(step + 1, history)
+            done = offset + step + 1
+            if self.stop_requested or (every and done % every == 0):
+                self.save(done, history_of(history) if history_of else history)
             if self.stop_requested:
-                print(f"\nstopped after update {step + 1}; saved {self.path}. Continue with:\n  {self.resume_command()}",
+                print(f"\nstopped after update {done}; saved {self.path}. Continue with:\n  {self.resume_command()}",
                       flush=True)
                 raise SystemExit(INTERRUPTED)
 

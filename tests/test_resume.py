@@ -8,29 +8,37 @@ import pytest
 from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
 
 # per kind of loop: the example, its tiny settings, and the update after which Ctrl-C comes
+GAN_THEN_VAE = ["--steps", "10", "--hidden", "8", "--batch", "64", "--eval-points", "300", "--save-every", "4"]
 CASES = {
     "gan": ("toy_1d_gan", TINY["toy_1d_gan"] + ["--save-every", "7", "--ema", "0.9"], 11),
+    "gan-then-vae-in-the-gan": ("gan_vs_vae_2d", GAN_THEN_VAE, 6),
+    "gan-then-vae-in-the-vae": ("gan_vs_vae_2d", GAN_THEN_VAE, 15),
     "gan-images": ("mnist_gan", TINY["mnist_gan"] + ["--save-every", "5"], 7),
     "vae": ("mnist_vae", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"], 5),
     "autoencoder": ("mnist_autoencoder", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"],
                     10),
 }
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "train_gan", "mnist_vae": "train_vae",
-         "mnist_autoencoder": "train_autoencoder"}
+         "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae")}
 
 
-def interrupted_at(module, loop: str, update: int):
-    """Make ``module``'s training loop receive a real SIGINT right after update ``update``."""
-    train = getattr(module, loop)
+def interrupted_at(module, loops, update: int):
+    """Make ``module``'s training loops (one after the other) receive a real SIGINT right after the run's update
+    ``update``."""
+    done = [0]  # updates of the loops so far
 
-    def wrapped(*args, callback=None, **kwargs):
-        def with_ctrl_c(step, history):
-            if step + 1 == update:
-                signal.raise_signal(signal.SIGINT)
-            callback(step, history)
-        return train(*args, callback=with_ctrl_c, **kwargs)
+    def wrap(train):
+        def wrapped(*args, callback=None, **kwargs):
+            def with_ctrl_c(step, history):
+                done[0] += 1
+                if done[0] == update:
+                    signal.raise_signal(signal.SIGINT)
+                callback(step, history)
+            return train(*args, callback=with_ctrl_c, **kwargs)
+        return wrapped
 
-    setattr(module, loop, wrapped)
+    for loop in (loops,) if isinstance(loops, str) else loops:
+        setattr(module, loop, wrap(getattr(module, loop)))
     return module
 
 
@@ -56,7 +64,7 @@ def test_interrupted_and_resumed_run_ends_with_the_same_samples(kind, tmp_path, 
     main(name, [*argv, "--out", str(parts), "--no-progress", "--resume"])
     assert f"resuming {parts / 'checkpoint.npz'} from update {update}" in capsys.readouterr().out
     arrays = sorted(p.name for p in whole.glob("*.npy"))
-    assert "samples.npy" in arrays or "reconstructions.npy" in arrays
+    assert {"samples.npy", "reconstructions.npy", "gan_samples.npy"} & set(arrays)
     for file in arrays:
         np.testing.assert_array_equal(np.load(parts / file), np.load(whole / file), err_msg=file)
     # the frames taken before Ctrl-C were kept in the checkpoint
