@@ -16,6 +16,10 @@ the images of a folder (--data).  In --out:
                                are the coordinates that change an attribute most, as the attribute
                                classifier of minigan/metrics/classifier.py measures it (named under each face)
     history.png                Ṽ of D, mean D(x) and mean D(G(z)) over training
+    diagnostics.png            mean D(x), mean D(G(z)) and the gradient norm of each layer of D and G
+    training.gif               the same 64 z's drawn by G, one frame per 1/40 of the run (--no-gif: none)
+    checkpoint.npz             every --save-every updates, at the end and on Ctrl-C; --resume continues from it,
+                               python -m minigan.generate draws new faces from it
     samples.npy                --samples generated faces, N×3×H×W in [−1, 1]
     metrics.json               per attribute, the total-variation distance between how often generated and
                                real faces show each value; the Fréchet distance of the classifier's features;

@@ -9,6 +9,10 @@ mnist_discriminator).  Both are trained on the bundled MNIST train split
     samples_final.png          and at the end of training
     samples_refined.png        the same z's after D's correction (below)
     history.png                Ṽ of D, mean D(x) on real digits and mean D(G(z)) over training
+    diagnostics.png            mean D(x), mean D(G(z)) and the gradient norm of each layer of D and G
+    training.gif               the same 100 z's drawn by G, one frame per 1/40 of the run (--no-gif: none)
+    checkpoint.npz             every --save-every updates, at the end and on Ctrl-C; --resume continues from it,
+                               python -m minigan.generate draws new digits from it
     samples.npy                --samples generated digits, N×784 in [−1, 1], G(z) with D's correction
     metrics.json               judged by the classifier of minigan/metrics/classifier.py: the classifier
                                score (the Inception score's formula) beside that of real test digits,
