@@ -19,7 +19,8 @@ import os
 from minigan.io import save_json  # noqa: F401  (scripts import the JSON writer from here)
 
 
-def example_parser(description: str | None, out: str = "out", save_every: int | None = None) -> argparse.ArgumentParser:
+def example_parser(description: str | None, out: str = "out",
+                   save_every: int | None = None) -> argparse.ArgumentParser:
     """An argument parser with the options every example has: ``--device``, ``--seed``, ``--out`` and
     ``--no-progress`` and ``--no-gif``; with ``save_every`` (the example trains), also ``--save-every`` and ``--resume``
     (checkpoint.npz in --out, minigan/run.py)."""

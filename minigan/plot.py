@@ -109,6 +109,8 @@ def save_gif(frames, draw, path, figsize=(4, 4), fps: int = 6, dpi: int = 72) ->
 
     from minigan.io import atomic_write
 
+    if not len(frames):
+        raise ValueError(f"save_gif: no frames for {path}")
     plt = pyplot()
     fig = plt.figure(figsize=figsize, dpi=dpi)
     try:

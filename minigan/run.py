@@ -90,7 +90,7 @@ class Checkpoints:
         self.argv = list(sys.argv[1:] if argv is None else argv)
         self.stop_requested = False
         self.saved_step = None
-        self._previous_handler = None
+        self._previous_handler, self._installed = None, False
 
     # ---- resume
     def saved_models(self) -> set:
@@ -133,6 +133,8 @@ class Checkpoints:
         optimizers = {name: opt for name, opt in self.optimizers.items() if name in saved["optimizers"]}
         step, history = restore(saved, models, optimizers, self.path)
         for name, target in self.state.items():
+            if name not in extra.get("state", {}):
+                continue  # kept by a version of the example that did not keep it: it starts empty
             value = extra["state"][name]
             if hasattr(target, "load_state_dict"):
                 target.load_state_dict(value)
@@ -187,7 +189,13 @@ class Checkpoints:
     # ---- Ctrl-C
     def __enter__(self):
         """Until the block ends, Ctrl-C asks the loop to stop after the current update (a second one stops at once)."""
-        self._previous_handler = signal.signal(signal.SIGINT, self._interrupt)
+        try:
+            self._previous_handler = signal.signal(signal.SIGINT, self._interrupt)
+        except ValueError:  # not the main thread: Ctrl-C stays Python's KeyboardInterrupt
+            self._previous_handler = None
+            self._installed = False
+        else:
+            self._installed = True
         return self
 
     def _interrupt(self, signum, frame):
@@ -198,7 +206,8 @@ class Checkpoints:
               file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._previous_handler or signal.default_int_handler)
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous_handler or signal.default_int_handler)
         return False
 
 

@@ -8,7 +8,7 @@ name and settings, a data loader's position, the snapshots drawn so far); see mi
 from __future__ import annotations
 
 from minigan import backend
-from minigan.io import load, save
+from minigan.io import CheckpointError, load, save
 
 
 def save_checkpoint(path, step: int, models: dict, optimizers: dict, history: dict | None = None,
@@ -34,8 +34,6 @@ def read_checkpoint(path) -> dict:
     state = load(path)
     missing = [key for key in ("step", "models", "optimizers", "rng") if not isinstance(state, dict) or key not in state]
     if missing:
-        from minigan.io import CheckpointError
-
         raise CheckpointError(f"{path}: not a training checkpoint (it has no {', '.join(missing)})")
     state.setdefault("history", {})
     state.setdefault("extra", {})
