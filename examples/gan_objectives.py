@@ -16,6 +16,7 @@ lecture's argument is made: D rejects G's samples.
 """
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic
 from minigan.models import toy_networks  # the same G and D as the 1-D toy
 from minigan.plot import curves_gif, pyplot, save
-from minigan.run import GIF, GIF_FRAMES, fixed_noise, setup_run
+from minigan.run import GIF, GIF_FRAMES, Checkpoints, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import train_gan
 from minigan.train.discriminator_generation import train_discriminator
@@ -67,8 +68,13 @@ def curves_figure(path) -> None:
     save(fig, path)
 
 
-def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: list) -> dict:
-    """Train from the given initial weights and random state with G objective ``generator``; record the early phase."""
+def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: list, records: dict, argv,
+              resume: bool = False) -> dict:
+    """Train from the given initial weights and random state with G objective ``generator``; record the early phase.
+
+    The runs one after the other are one run for checkpoint.npz: its updates are counted on (run i's update s is
+    i·steps + s), and it keeps the records of the runs already done; ``resume`` continues this run from it.
+    """
     mg.manual_seed(args.seed + 1)  # the same random numbers for both runs
     G, D = toy_networks(args.z_dim, args.hidden)
     G.load_state_dict(init_G)
@@ -77,7 +83,12 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: li
     real = data.sample(5000).numpy()
     record = {"grad_norm": [], "ks_step": [], "ks": []}
     # training.gif: P_G from the same 1,000 z's (noise of its own) every 1/40 of the run
-    z_frames, every, grid = fixed_noise(args.seed, 1000, args.z_dim), max(1, -(-args.steps // GIF_FRAMES)), gif_grid(data)
+    z_frames, grid = fixed_noise(args.seed, 1000, args.z_dim), gif_grid(data)
+    every = max(1, -(-args.steps // GIF_FRAMES))
+    index = list(RUNS).index(generator)
+    checkpoints = Checkpoints(args, "gan_objectives", Path(args.out), {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames, "records": records, "record": record}, argv=argv)
+    done, history = checkpoints.resume() if resume else (index * args.steps, None)
 
     def callback(step, history):
         # G's gradient of this iteration is still in .grad after opt_G.step()
@@ -92,8 +103,12 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: li
                 p_g = gaussian_kde(G(z_frames).numpy().reshape(-1), grid)
             frames.append({"title": f"{RUNS[generator]}: after {step + 1} updates", "curves": [p_g]})
 
-    history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, objective=OBJECTIVES[generator](), callback=callback, progress=not args.no_progress)
+    with checkpoints:
+        history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, objective=OBJECTIVES[generator](), start_step=done - index * args.steps,
+                            history=history, callback=checkpoints.callback(callback, offset=index * args.steps),
+                            progress=not args.no_progress)
+    checkpoints.save((index + 1) * args.steps, history)
     with mg.no_grad():
         record["samples"] = G(mg.randn(10_000, args.z_dim)).numpy()
     record["D_G_z"] = history["D_G_z"]
@@ -123,7 +138,7 @@ def training_figure(records, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/gan_objectives")
+    parser = example_parser(__doc__, out="out/gan_objectives", save_every=500)
     parser.add_argument("--steps", type=int, default=2000, help="training iterations per run (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=0.05,
@@ -149,8 +164,15 @@ def main(argv=None) -> dict:
         initial_samples = G(mg.randn(5000, args.z_dim))
     if args.d_head_start:
         train_discriminator(D, make_optimizer(D, args), data.sample(5000), initial_samples, args.d_head_start)
-    frames = []
-    records = {name: train_one(name, G.state_dict(), D.state_dict(), data, args, frames) for name in RUNS}
+    frames, records = [], {}
+    # --resume: the runs recorded in the checkpoint are done (their records come back with it); the next continues
+    saved = Checkpoints(args, "gan_objectives", out, {}, {}).peek()
+    finished = list(saved["extra"]["state"]["records"]) if saved else []
+    for name in RUNS:
+        if name not in finished:
+            records[name] = train_one(name, G.state_dict(), D.state_dict(), data, args, frames, records, argv,
+                                      resume=bool(args.resume) and not records and name == list(RUNS)[len(finished)])
+    records = {name: records[name] for name in RUNS}
     training_figure(records, out / "training.png")
     if frames:  # the two runs one after the other
         grid = gif_grid(data)

@@ -93,15 +93,21 @@ class Checkpoints:
         self._previous_handler, self._installed = None, False
 
     # ---- resume
+    def peek(self) -> dict | None:
+        """With ``--resume``, the checkpoint as ``read_checkpoint`` reads it, restoring nothing (for a run of several
+        phases, to see where it stopped); else, or when it cannot be read (``resume`` will say why), None."""
+        if not getattr(self.args, "resume", False) or not self.path.is_file():
+            return None
+        try:
+            return read_checkpoint(self.path)
+        except (CheckpointError, OSError):
+            return None
+
     def saved_models(self) -> set:
         """With ``--resume``, the names of the networks the checkpoint holds (an example that builds a network only
         after a first phase of training builds it before ``resume`` when the checkpoint has it); else none."""
-        if not getattr(self.args, "resume", False) or not self.path.is_file():
-            return set()
-        try:
-            return set(read_checkpoint(self.path)["models"])
-        except (CheckpointError, OSError):
-            return set()  # resume() says what is wrong with the file
+        saved = self.peek()
+        return set(saved["models"]) if saved else set()
 
     def resume(self) -> tuple[int, dict | None]:
         """With ``--resume``: restore everything from the checkpoint and return (step, history); else (0, None)."""

@@ -30,7 +30,7 @@ TINY = {
 }
 COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
 GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan")  # they write diagnostics.png
-CHECKPOINTED = GAN_RUNS + ("mnist_vae", "mnist_autoencoder", "gan_vs_vae_2d")  # --save-every, --resume
+CHECKPOINTED = GAN_RUNS + ("mnist_vae", "mnist_autoencoder", "gan_vs_vae_2d", "gan_objectives")  # --resume
 
 
 def load(name: str):
