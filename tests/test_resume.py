@@ -12,9 +12,7 @@ GAN_THEN_VAE = ["--steps", "10", "--hidden", "8", "--batch", "64", "--eval-point
 CASES = {
     "gan": ("toy_1d_gan", TINY["toy_1d_gan"] + ["--save-every", "7", "--ema", "0.9"], 11),
     "gan-then-vae-in-the-gan": ("gan_vs_vae_2d", GAN_THEN_VAE, 6),
-    "two-gans-in-the-first": ("gan_objectives", TINY["gan_objectives"] + ["--save-every", "7"], 9),
     "two-gans-in-the-second": ("gan_objectives", TINY["gan_objectives"] + ["--save-every", "7"], 26),
-    "two-gans-at-the-end-of-the-first": ("gan_objectives", TINY["gan_objectives"] + ["--save-every", "7"], 20),
     "gan-then-vae-in-the-vae": ("gan_vs_vae_2d", GAN_THEN_VAE, 15),
     "gan-images": ("mnist_gan", TINY["mnist_gan"] + ["--save-every", "5"], 7),
     "vae": ("mnist_vae", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"], 5),
