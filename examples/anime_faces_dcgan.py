@@ -1,7 +1,8 @@
 """Anime face generation (lecture section 4) with a DCGAN, and the latent traversal of section 1.
 
 G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 → 16 → 32 pixels, 64 for
---size 64), D judges an image with strided convolutions (Radford et al., "Unsupervised Representation
+--size 64), D judges an image with strided convolutions (minigan/models.py: dcgan_generator and
+dcgan_discriminator; Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
 output, Adam(2e-4, β₁ = 0.5)); here D is narrower than G, judges pairs of faces (PacGAN packing, section
 12), and the learning rate decays linearly to 0 over the second half of training.  They are trained with the
@@ -15,6 +16,10 @@ the images of a folder (--data).  In --out:
                                are the coordinates that change an attribute most, as the attribute
                                classifier of minigan/metrics/classifier.py measures it (named under each face)
     history.png                Ṽ of D, mean D(x) and mean D(G(z)) over training
+    diagnostics.png            mean D(x), mean D(G(z)) and the gradient norm of each layer of D and G
+    training.gif               the same 64 z's drawn by G, one frame per 1/40 of the run (--no-gif: none)
+    checkpoint.npz             every --save-every updates, at the end and on Ctrl-C; --resume continues from it,
+                               python -m minigan.generate draws new faces from it
     samples.npy                --samples generated faces, N×3×H×W in [−1, 1]
     metrics.json               per attribute, the total-variation distance between how often generated and
                                real faces show each value; the Fréchet distance of the classifier's features;
@@ -23,57 +28,25 @@ the images of a folder (--data).  In --out:
     python examples/anime_faces_dcgan.py                          # the default run (see docs/results.md)
     python examples/anime_faces_dcgan.py --data ~/faces --size 64 --steps 20000 --device gpu
 """
-import math
 import time
 
 import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
-                         save_samples, setup_run)
+from minigan.cli import add_ema_option, example_parser
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
+from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
-from minigan.plot import gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
+from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
+from minigan.train.diagnostics import GradientNorms
+from minigan.train.shared import halfway_decay
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
-
-
-# ---------------------------------------------------------------- the networks
-def make_generator(z_dim: int, channels: int, size: int) -> nn.Module:
-    """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
-    channels, up to size × size × 3."""
-    doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
-    widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
-    layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
-              nn.BatchNorm2d(widths[0]), nn.ReLU()]
-    for c_in, c_out in zip(widths[:-1], widths[1:]):
-        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
-    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
-
-
-def make_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
-    """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
-    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN).  ``in_channels``:
-    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels."""
-    doublings = int(math.log2(size // 4))
-    widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
-    layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
-    for c_in, c_out in zip(widths[:-1], widths[1:]):
-        layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
-
-
-def dcgan_init(module: nn.Module) -> None:
-    """DCGAN's initialisation: convolution weights ~ N(0, 0.02²), BatchNorm scales ~ N(1, 0.02²), shifts 0."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-        elif isinstance(layer, nn.BatchNorm2d):
-            nn.init.normal_(layer.weight, 1.0, 0.02)
-            nn.init.zeros_(layer.bias)
 
 
 # ---------------------------------------------------------------- section 1: one coordinate, one attribute
@@ -152,7 +125,7 @@ def load_data(args) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv=None) -> dict:
-    parser = example_parser(__doc__, out="out/anime_faces_dcgan")
+    parser = example_parser(__doc__, out="out/anime_faces_dcgan", save_every=500)
     parser.add_argument("--data", help="a folder of face images (PNG/JPEG) instead of the toy faces")
     parser.add_argument("--size", type=int, choices=[32, 64], default=32, help="image side (default: %(default)s)")
     parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
@@ -172,7 +145,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--traversal-bases", type=int, default=32,
                         help="z's the change of each coordinate is averaged over (default: %(default)s)")
     add_ema_option(parser, default=0.0)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.pack < 1 or args.batch % args.pack:
         parser.error(f"--pack {args.pack} must be a positive divisor of --batch {args.batch}")
@@ -182,8 +154,8 @@ def main(argv=None) -> dict:
     x_train, reference = load_data(args)
     # D narrower than G: with equal widths D soon tells every generated face apart (mean D(G(z)) ≈ 0.02) and
     # G's attribute frequencies swing from one thousand updates to the next (docs/results.md)
-    G, D = make_generator(args.z_dim, args.g_channels, args.size), make_discriminator(args.d_channels, args.size,
-                                                                                        3 * args.pack)
+    G, D = dcgan_generator(args.z_dim, args.g_channels, args.size), dcgan_discriminator(args.d_channels, args.size,
+                                                                                          3 * args.pack)
     dcgan_init(G)
     dcgan_init(D)
     if args.pack > 1:  # section 12: D judges packs of --pack faces, which penalises unbalanced attributes
@@ -194,10 +166,22 @@ def main(argv=None) -> dict:
     # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=8)
+    # training.gif: the same z's drawn by G every 1/40 of the run
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(G_average or G, z_shown))))
 
-    history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                        callback=callback, progress=not args.no_progress, average=G_average)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames.frames}, argv=argv)
+    start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
+    with checkpoints:
+        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
+                            opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
@@ -207,6 +191,8 @@ def main(argv=None) -> dict:
     change, z = traversal_strength(G, classifier, args.z_dim, args.traversal_bases)
     shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
     gan_history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
+    frames.save(out, nrow=8)
     save_samples(samples, out / "samples.npy")
     metrics = {
         **face_metrics(samples, reference, classifier),

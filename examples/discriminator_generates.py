@@ -19,12 +19,14 @@ import numpy as np
 import minigan as mg
 from minigan import functional as F
 from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import example_parser
+from minigan.io import save_json, save_samples
 from minigan.data.mixtures import ring
 from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.metrics import ks_statistic, mmd2
 from minigan.metrics.modes import mode_metrics
-from minigan.plot import pyplot, save
+from minigan.plot import curves_gif, pyplot, save, scatter_gif
+from minigan.run import GIF, setup_run
 from minigan.train.discriminator_generation import (
     argmax_by_enumeration, argmax_by_gradient_ascent, discriminator_generation,
 )
@@ -71,6 +73,12 @@ def figure_1d(snapshots, positives, grid, path) -> None:
     save(fig, path)
 
 
+def histogram_on(points: np.ndarray, grid: np.ndarray, bins: np.ndarray, peak: float) -> np.ndarray:
+    """The histogram of 1-D points as a step curve on the grid, scaled so that ``peak`` is at height 1."""
+    density = np.histogram(points, bins, density=True)[0] / peak
+    return density[np.clip(np.digitize(grid, bins) - 1, 0, len(density) - 1)]
+
+
 def figure_2d(snapshots, positives, box, path) -> None:
     plt = pyplot()
     fig, axes = plt.subplots(1, len(snapshots), figsize=(2.2 * len(snapshots), 2.4))
@@ -105,7 +113,6 @@ def main(argv=None) -> dict:
                         help="each round's negatives replace the earlier ones (keep=False) instead of joining them")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of D (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate for D (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
@@ -121,6 +128,8 @@ def main(argv=None) -> dict:
         grid_t = mg.tensor(grid[:, None])
         start_negatives = mg.rand(args.negatives, 1) * (hi - lo) + lo  # random negatives over X = [lo, hi]
         generate = lambda D: argmax_by_enumeration(D, grid_t, args.negatives, args.k)  # noqa: E731
+        bins = np.linspace(lo, hi, 61)
+        peak = np.histogram(positives.numpy(), bins, density=True)[0].max()
 
         def callback(r, D, negatives, x_tilde):
             ks = ks_statistic(negatives.numpy(), positives.numpy())
@@ -128,6 +137,9 @@ def main(argv=None) -> dict:
             if r in shown_rounds(args.rounds):
                 snapshots.append({"round": r, "D": d_of(D, grid[:, None]), "negatives": negatives.numpy(),
                                   "x_tilde": x_tilde.numpy(), "ks": ks})
+            if not args.no_gif:  # training.gif: D(x) and this round's x̃, every round
+                frames.append({"title": f"round {r + 1}: KS {ks:.3f}", "curves": [
+                    d_of(D, grid[:, None]), histogram_on(x_tilde.numpy().reshape(-1), grid, bins, peak)]})
     else:
         data = ring(std=0.1)  # wider modes than the benchmark's, so that the heat maps can show them
         box = 1.6
@@ -145,8 +157,11 @@ def main(argv=None) -> dict:
             if r in shown_rounds(args.rounds):
                 snapshots.append({"round": r, "D": d_of(D, plane).reshape(len(axis), len(axis)),
                                   "x_tilde": x_tilde.numpy()})
+            if not args.no_gif:  # training.gif: D(x) over the plane and this round's x̃, every round
+                frames.append({"title": f"round {r + 1}: D(x) and x̃ = arg max D", "points": x_tilde.numpy()[:300],
+                               "heat": d_of(D, plane).reshape(len(axis), len(axis))})
 
-    rounds_ks = []
+    rounds_ks, frames = [], []
     history = discriminator_generation(D, opt, positives, start_negatives, generate, args.rounds, args.steps,
                                        keep=not args.replace, callback=callback, progress=not args.no_progress)
     negatives, x_tilde = history["negatives"].numpy(), history["x_tilde"].numpy()
@@ -156,12 +171,19 @@ def main(argv=None) -> dict:
                        ks_last_round_vs_positives=ks_statistic(x_tilde, positives.numpy()),
                        ks_start_vs_positives=ks_statistic(start_negatives.numpy(), positives.numpy()))
         figure_1d(snapshots, positives.numpy(), grid, out / "rounds_1d.png")
+        if frames:
+            curves_gif(frames, grid, out / GIF, styles=[{"color": "black", "label": "D(x)"},
+                                                        {"color": "red", "label": "x̃ = arg max D (this round)"}],
+                       static=[(histogram_on(positives.numpy().reshape(-1), grid, bins, peak),
+                                {"color": "green", "label": "positives (data)"})], ylim=(0, 1.3))
     else:
         modes = mode_metrics(subsample(negatives, 2500), data.modes, data.std)
         metrics.update(mmd2_negatives_vs_positives=rounds_ks[-1], mmd2_per_round=rounds_ks,
                        mode_metrics_of_negatives=modes,
                        mmd2_start_vs_positives=mmd2(start_negatives.numpy(), positives.numpy()))
         figure_2d(snapshots, positives.numpy(), box, out / "rounds_2d.png")
+        if frames:
+            scatter_gif(frames, out / GIF, positives.numpy()[:300], span=box)
     save_samples(negatives, out / "samples.npy")
     save_json(metrics, out / "metrics.json")
     for key in ("ks_start_vs_positives", "ks_negatives_vs_positives", "ks_last_round_vs_positives",

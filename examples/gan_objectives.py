@@ -16,23 +16,27 @@ lecture's argument is made: D rejects G's samples.
 """
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
 import minigan as mg
 from minigan import optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import example_parser
 from minigan.data.toy import Gaussian1D
+from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic
-from minigan.plot import pyplot, save
+from minigan.models import toy_networks  # the same G and D as the 1-D toy
+from minigan.plot import curves_gif, pyplot, save
+from minigan.run import GIF, GIF_FRAMES, Checkpoints, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import train_gan
 from minigan.train.discriminator_generation import train_discriminator
-from minigan.train.objectives import Lecture
-from toy_1d_gan import make_networks  # the same G and D as the 1-D toy (this script's folder is on sys.path)
+from minigan.train.objectives import OBJECTIVES
 
-RUNS = {"log D": "maximise log D(G(z)) (lecture, practice)", "minimax": "minimise log(1 − D(G(z))) (theory)"}
-COLOURS = {"log D": "tab:blue", "minimax": "tab:orange"}
+# the two G objectives, by their names in OBJECTIVES (the --loss of the other GAN examples)
+RUNS = {"gan": "maximise log D(G(z)) (lecture, practice)", "minimax": "minimise log(1 − D(G(z))) (theory)"}
+COLOURS = {"gan": "tab:blue", "minimax": "tab:orange"}
 
 
 def make_optimizer(model, args):
@@ -49,13 +53,13 @@ def curves_figure(path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
     # what G minimises in each case
     left.plot(d, np.log(1 - d), color=COLOURS["minimax"], label="minimax: log(1 − D(G(z)))")
-    left.plot(d, -np.log(d), color=COLOURS["log D"], label="practice: −log D(G(z))")
+    left.plot(d, -np.log(d), color=COLOURS["gan"], label="practice: −log D(G(z))")
     left.set_xlabel("D(G(z))")
     left.set_title("what G minimises", fontsize=9)
     left.legend(fontsize=8)
     # with D = σ(l): ∂/∂l log(1 − σ(l)) = −σ(l) = −D and ∂/∂l (−log σ(l)) = −(1 − σ(l)) = −(1 − D)
     right.plot(d, d, color=COLOURS["minimax"], label="minimax: |∂/∂l| = D")
-    right.plot(d, 1 - d, color=COLOURS["log D"], label="practice: |∂/∂l| = 1 − D")
+    right.plot(d, 1 - d, color=COLOURS["gan"], label="practice: |∂/∂l| = 1 − D")
     right.axvspan(0, 0.1, color="0.9")
     right.text(0.02, 0.5, "start of\ntraining", fontsize=8)
     right.set_xlabel("D(G(z))")
@@ -64,15 +68,27 @@ def curves_figure(path) -> None:
     save(fig, path)
 
 
-def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
-    """Train from the given initial weights and random state with G objective ``generator``; record the early phase."""
+def train_one(generator: str, init_G: dict, init_D: dict, data, args, frames: list, records: dict, argv,
+              resume: bool = False) -> dict:
+    """Train from the given initial weights and random state with G objective ``generator``; record the early phase.
+
+    The runs one after the other are one run for checkpoint.npz: its updates are counted on (run i's update s is
+    i·steps + s), and it keeps the records of the runs already done; ``resume`` continues this run from it.
+    """
     mg.manual_seed(args.seed + 1)  # the same random numbers for both runs
-    G, D = make_networks(args.z_dim, args.hidden)
+    G, D = toy_networks(args.z_dim, args.hidden)
     G.load_state_dict(init_G)
     D.load_state_dict(init_D)
     opt_D, opt_G = make_optimizer(D, args), make_optimizer(G, args)
     real = data.sample(5000).numpy()
     record = {"grad_norm": [], "ks_step": [], "ks": []}
+    # training.gif: P_G from the same 1,000 z's (noise of its own) every 1/40 of the run
+    z_frames, grid = fixed_noise(args.seed, 1000, args.z_dim), gif_grid(data)
+    every = max(1, -(-args.steps // GIF_FRAMES))
+    index = list(RUNS).index(generator)
+    checkpoints = Checkpoints(args, "gan_objectives", Path(args.out), {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames, "records": records, "record": record}, argv=argv)
+    done, history = checkpoints.resume() if resume else (index * args.steps, None)
 
     def callback(step, history):
         # G's gradient of this iteration is still in .grad after opt_G.step()
@@ -82,13 +98,25 @@ def train_one(generator: str, init_G: dict, init_D: dict, data, args) -> dict:
                 samples = G(mg.randn(5000, args.z_dim)).numpy()
             record["ks_step"].append(step + 1)
             record["ks"].append(ks_statistic(samples, real))
+        if not args.no_gif and (step + 1) % every == 0:
+            with mg.no_grad():
+                p_g = gaussian_kde(G(z_frames).numpy().reshape(-1), grid)
+            frames.append({"title": f"{RUNS[generator]}: after {step + 1} updates", "curves": [p_g]})
 
-    history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, objective=Lecture(generator), callback=callback, progress=not args.no_progress)
+    with checkpoints:
+        history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, objective=OBJECTIVES[generator](), start_step=done - index * args.steps,
+                            history=history, callback=checkpoints.callback(callback, offset=index * args.steps),
+                            progress=not args.no_progress)
+    checkpoints.save((index + 1) * args.steps, history)
     with mg.no_grad():
         record["samples"] = G(mg.randn(10_000, args.z_dim)).numpy()
     record["D_G_z"] = history["D_G_z"]
     return record
+
+
+def gif_grid(data) -> np.ndarray:
+    return np.linspace(data.mean - 6 * data.std, data.mean + 6 * data.std, 601)
 
 
 def training_figure(records, path) -> None:
@@ -110,7 +138,7 @@ def training_figure(records, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/gan_objectives")
+    parser = example_parser(__doc__, out="out/gan_objectives", save_every=500)
     parser.add_argument("--steps", type=int, default=2000, help="training iterations per run (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=0.05,
@@ -124,21 +152,32 @@ def main(argv=None) -> dict:
                              "at the start, as in the lecture's argument (default: %(default)s)")
     parser.add_argument("--eval-every", type=int, default=50,
                         help="updates between KS evaluations (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
     curves_figure(out / "objectives.png")
     data = Gaussian1D()
-    G, D = make_networks(args.z_dim, args.hidden)
+    G, D = toy_networks(args.z_dim, args.hidden)
     # D's head start: it learns to tell the data from the initial G's samples before G moves
     with mg.no_grad():
         initial_samples = G(mg.randn(5000, args.z_dim))
     if args.d_head_start:
         train_discriminator(D, make_optimizer(D, args), data.sample(5000), initial_samples, args.d_head_start)
-    records = {name: train_one(name, G.state_dict(), D.state_dict(), data, args) for name in RUNS}
+    frames, records = [], {}
+    # --resume: the runs recorded in the checkpoint are done (their records come back with it); the next continues
+    saved = Checkpoints(args, "gan_objectives", out, {}, {}).peek()
+    finished = list(saved["extra"]["state"]["records"]) if saved else []
+    for name in RUNS:
+        if name not in finished:
+            records[name] = train_one(name, G.state_dict(), D.state_dict(), data, args, frames, records, argv,
+                                      resume=bool(args.resume) and not records and name == list(RUNS)[len(finished)])
+    records = {name: records[name] for name in RUNS}
     training_figure(records, out / "training.png")
+    if frames:  # the two runs one after the other
+        grid = gif_grid(data)
+        curves_gif(frames, grid, out / GIF, styles=[{"color": "blue", "label": "$P_G$"}],
+                   static=[(data.pdf(grid), {"color": "green", "label": "$P_{data}$"})], ylim=(0, 0.6))
 
     grid = np.linspace(data.mean - 6 * data.std, data.mean + 6 * data.std, 1201)
     dx = grid[1] - grid[0]
@@ -159,7 +198,7 @@ def main(argv=None) -> dict:
             "minus_2log2_plus_2JSD": -2 * math.log(2) + 2 * jensen_shannon(p_data, p_g, dx),
         }
     metrics["seconds"] = time.perf_counter() - start
-    save_samples(records["log D"]["samples"], out / "samples.npy")
+    save_samples(records["gan"]["samples"], out / "samples.npy")
     save_samples(records["minimax"]["samples"], out / "samples_minimax.npy")
     save_json(metrics, out / "metrics.json")
     for name in RUNS:
@@ -171,7 +210,7 @@ def main(argv=None) -> dict:
               f"D(G(z)) ≥ 0.1 from update {m['first_update_with_D_G_z_above_0.1']}")
         print(f"{'':>8}  KS by update {{{ks}}}, final KS {m['final_ks']:.3f}; V(G, D*) {m['V_optimal_D']:+.4f} "
               f"vs −2log2 + 2JSD {m['minus_2log2_plus_2JSD']:+.4f}")
-    print(f"{metrics['seconds']:.0f} s; figures, samples.npy (log D run), samples_minimax.npy, metrics.json in {out}/")
+    print(f"{metrics['seconds']:.0f} s; figures, samples.npy (gan run), samples_minimax.npy, metrics.json in {out}/")
     return metrics
 
 

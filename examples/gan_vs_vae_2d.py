@@ -2,7 +2,7 @@
 
 The target (green) is a spiral with 1.5 turns and a little noise (minigan/data/curves.py): knowing x₁
 says much about x₂.  The GAN's generator and the VAE's decoder are the same network,
-2 → hidden → hidden → 2 with LeakyReLU, fed a 2-D code z ~ N(0, I); both get the same number of
+2 → hidden → hidden → 2 with LeakyReLU (minigan/models.py: mlp), fed a 2-D code z ~ N(0, I); both get the same number of
 parameter updates on batches of the same size, with Adam and the same learning-rate schedule: a linear
 decay to 0, as for the 1-D toy GAN (docs/lecture.md, section 3: at a constant rate the GAN's iterates
 circle around the target instead of settling; --constant-lr shows it).  The GAN is the lecture's loop
@@ -13,7 +13,7 @@ stays near 0.6); so by default the KL's weight rises from 0 to 1 over the first 
 (KL warm-up, Bowman et al. 2016), and the second half trains the lecture's loss.  --kl-warmup 0 turns
 the warm-up off.
 
-For each model, 5,000 generated points (blue) are measured against the target:
+For each model, 5,000 generated points (blue; --eval-points) are measured against the target:
 
     share within 3σ   points no farther than 3σ from the noiseless curve (the target's own: ≈ 0.997)
     MMD²              unbiased squared maximum mean discrepancy to 5,000 target points, Gaussian
@@ -29,35 +29,43 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan import optim
+from minigan.cli import example_parser
 from minigan.data.curves import Spiral2D
+from minigan.io import save_json, save_samples
 from minigan.metrics.sample_quality import mmd2, share_near_support
-from minigan.plot import pyplot, save
+from minigan.models import mlp
+from minigan.plot import pyplot, save, scatter_gif
+from minigan.run import GIF, GIF_FRAMES, Checkpoints, fixed_noise, setup_run
 from minigan.train import VAE, train_gan, train_vae
+from minigan.train.shared import linear_decay
 
 BANDWIDTHS = (0.1, 0.3, 1.0)  # from the noise σ = 0.05 up to the spiral's size (radius ≈ 2.2)
-N_EVAL = 5000
-
-
-def mlp(n_in: int, hidden: int, n_out: int):
-    """n_in → hidden → hidden → n_out with LeakyReLU(0.2): G, the VAE's decoder, D and the encoder alike."""
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                         nn.Linear(hidden, n_out))
 
 
 class FreshBatches:
-    """``steps`` batches of m new target points: the VAE sees as many examples as the GAN's D does."""
+    """``steps`` batches of m new target points: the VAE sees as many examples as the GAN's D does.
+
+    ``taken`` counts the batches handed out; a checkpoint keeps it (``state_dict``), so a resumed run gets the rest.
+    """
 
     def __init__(self, target, m: int, steps: int):
         self.target, self.m, self.steps = target, m, steps
+        self.taken = 0
 
     def __len__(self) -> int:
         return self.steps
 
     def __iter__(self):
-        for _ in range(self.steps):
+        while self.taken < self.steps:
+            self.taken += 1
             yield self.target.sample(self.m)
+
+    def state_dict(self) -> dict:
+        return {"taken": self.taken}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.taken = int(state["taken"])
 
 
 def measure(points: np.ndarray, target, reference: np.ndarray) -> dict:
@@ -80,8 +88,9 @@ def figure(target_points, panels, path) -> None:
     save(fig, path)
 
 
-def main():
-    parser = example_parser(__doc__, out="out/gan_vs_vae_2d")
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
+    parser = example_parser(__doc__, out="out/gan_vs_vae_2d", save_every=1000)
     parser.add_argument("--steps", type=int, default=5000,
                         help="parameter updates of each model (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per update (default: %(default)s)")
@@ -91,37 +100,73 @@ def main():
     parser.add_argument("--kl-warmup", type=float, default=0.5,
                         help="share of the VAE's updates over which the KL's weight rises from 0 to 1 "
                              "(default: %(default)s)")
+    parser.add_argument("--eval-points", type=int, default=5000,
+                        help="generated and target points each model is measured on (default: %(default)s)")
     parser.add_argument("--constant-lr", action="store_true", help="keep both learning rates constant (no decay)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
     target = Spiral2D()
-    schedule = None if args.constant_lr else (lambda step: 1.0 - step / args.steps)
+    schedule = None if args.constant_lr else linear_decay(args.steps)
+
+    # training.gif: G's (then the VAE decoder's) points for the same 1,000 z's (noise of its own), 1/40 of each run
+    z_frames, every, frames = fixed_noise(args.seed, 1000, args.z_dim), max(1, -(-args.steps // GIF_FRAMES)), []
+
+    def snapshot(title, draw):
+        def callback(step, history):
+            if not args.no_gif and (step + 1) % every == 0:
+                with mg.no_grad():
+                    frames.append({"title": f"{title}, after {step + 1} updates", "points": draw(z_frames).numpy()})
+        return callback
 
     # ---- GAN: G and D, the lecture's loop
     G, D = mlp(args.z_dim, args.hidden, 2), mlp(2, args.hidden, 1)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps, m=args.batch,
-              lr_schedule=schedule, progress=not args.no_progress)
-    gan_seconds = time.perf_counter() - start
+    # checkpoint.npz in --out: every --save-every updates (the GAN's, then the VAE's), at the end, on Ctrl-C
+    batches = FreshBatches(target, args.batch, args.steps)
+    checkpoints = Checkpoints(args, "gan_vs_vae_2d", out, {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames, "batches": batches}, argv=argv)
 
-    # ---- VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)
-    vae = VAE(mlp(2, args.hidden, 2 * args.z_dim), mlp(args.z_dim, args.hidden, 2), args.z_dim,
-              likelihood="gaussian", data_dim=2)
-    warmup_steps = args.kl_warmup * args.steps
-    kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
-    train_vae(vae, FreshBatches(target, args.batch, args.steps), optim.Adam(vae.parameters(), lr=args.lr),
-              kl_weight=kl_weight, lr_schedule=schedule, progress=not args.no_progress)
+    def make_vae():
+        """The VAE: its decoder is G's network; the encoder is as big, with 2n outputs (m and σ)."""
+        vae = VAE(mlp(2, args.hidden, 2 * args.z_dim), mlp(args.z_dim, args.hidden, 2), args.z_dim,
+                  likelihood="gaussian", data_dim=2)
+        checkpoints.models["vae"] = vae
+        checkpoints.optimizers["vae"] = optim.Adam(vae.parameters(), lr=args.lr)
+        return vae
+
+    # a checkpoint saved during the VAE's training holds it: build it now so that it is restored
+    vae = make_vae() if "vae" in checkpoints.saved_models() else None
+    done, saved = checkpoints.resume()
+    saved = saved or {}
+    with checkpoints:
+        gan_history = train_gan(G, D, target.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
+                                steps=args.steps, m=args.batch, lr_schedule=schedule, progress=not args.no_progress,
+                                start_step=min(done, args.steps), history=saved.get("gan"),
+                                callback=checkpoints.callback(snapshot("GAN: G(z)", lambda z: G(z)),
+                                                              history_of=lambda h: {"gan": h}))
+        gan_seconds = time.perf_counter() - start
+
+        # ---- VAE, built after the GAN's training, from the random numbers that follow it
+        vae = vae or make_vae()
+        warmup_steps = args.kl_warmup * args.steps
+        kl_weight = (lambda step: min(1.0, step / warmup_steps)) if warmup_steps > 0 else None
+        vae_history = train_vae(vae, batches, checkpoints.optimizers["vae"], kl_weight=kl_weight, lr_schedule=schedule,
+                                progress=not args.no_progress, start_step=max(0, done - args.steps),
+                                history=saved.get("vae"),
+                                callback=checkpoints.callback(snapshot("VAE: decoder(c)", lambda c: vae.decode(c)),
+                                                              offset=args.steps,
+                                                              history_of=lambda h: {"gan": gan_history, "vae": h}))
+    checkpoints.save(2 * args.steps, {"gan": gan_history, "vae": vae_history})
     vae_seconds = time.perf_counter() - start - gan_seconds
 
-    # ---- measure N_EVAL points of each against fresh target points
+    # ---- measure --eval-points points of each against fresh target points
     with mg.no_grad():
-        gan_points = G(mg.randn(N_EVAL, args.z_dim)).numpy()
-    vae_points = vae.generate(N_EVAL).numpy()
-    vae_noisy = vae.generate(N_EVAL, noise=True).numpy()
-    reference, target_points = target.sample(N_EVAL).numpy(), target.sample(N_EVAL).numpy()
+        gan_points = G(mg.randn(args.eval_points, args.z_dim)).numpy()
+    vae_points = vae.generate(args.eval_points).numpy()
+    vae_noisy = vae.generate(args.eval_points, noise=True).numpy()
+    reference, target_points = target.sample(args.eval_points).numpy(), target.sample(args.eval_points).numpy()
     results = {
         "gan": measure(gan_points, target, reference),
         "vae": measure(vae_points, target, reference),
@@ -132,6 +177,8 @@ def main():
                            ("VAE: decoder(c), the mean of p(x | c)", vae_points, results["vae"]),
                            ("VAE: x ~ p(x | c), independent noise", vae_noisy, results["vae_with_noise"])],
            out / "gan_vs_vae_2d.png")
+    if frames:
+        scatter_gif(frames, out / GIF, target_points[:2000], span=3.0)
     for name, points in (("gan_samples", gan_points), ("vae_samples", vae_points),
                          ("vae_samples_with_noise", vae_noisy), ("target_samples", target_points)):
         save_samples(points, out / f"{name}.npy")
@@ -153,6 +200,7 @@ def main():
     for name in ("gan", "vae", "vae_with_noise", "target_itself"):
         print(f"{name:>16}{results[name]['share_within_3sigma']:11.3f}{results[name]['mmd2']:9.4f}")
     print(f"GAN {gan_seconds:.0f} s, VAE {vae_seconds:.0f} s; figure, samples and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

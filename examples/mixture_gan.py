@@ -17,31 +17,28 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser
 from minigan.data.mixtures import DATASETS
+from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
-from minigan.plot import pyplot, save
+from minigan.models import mixture_generator, mlp
+from minigan.functional import sigmoid
+from minigan.plot import diagnostics_figure, pyplot, save
+from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import AveragedModel, PacDiscriminator, train_gan
+from minigan.train.diagnostics import GradientNorms
 from minigan.train.objectives import OBJECTIVES
+from minigan.train.shared import fixed, linear_decay
 
 # per data set, the default settings; any of them can be overridden on the command line.  z ∈ R⁸ rather than R²:
 # with a 2-D z, one run in five let a whole column of the grid empty late in training (reverse KL ≈ 0.2), and
 # which run depended on the CPU's BLAS kernels; with z ∈ R⁸ no run of the sweep in docs/results.md did
 DEFAULTS = {
-    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, k=1, ema=0.0),
-    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, k=1, ema=0.0),
+    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1, ema=0.0),
+    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1, ema=0.0),
 }
 # Adam's β₁, β₂: the GAN papers' (0.5, 0.999); WGAN-GP's paper uses (0, 0.9)
 BETAS = {"wgan-gp": (0.0, 0.9)}
-
-
-def mlp(n_in: int, hidden: int, n_out: int, layers: int, activation):
-    """n_in → hidden → … → hidden → n_out, with ``layers`` hidden layers and ``activation()`` after each."""
-    modules, width = [], n_in
-    for _ in range(layers):
-        modules += [nn.Linear(width, hidden), activation()]
-        width = hidden
-    return nn.Sequential(*modules, nn.Linear(width, n_out))
 
 
 def generate(G, n: int, z_dim: int, scale: float) -> np.ndarray:
@@ -91,9 +88,60 @@ def zoom_figure(samples, real, data, path) -> None:
     save(fig, path)
 
 
+HEAT = 48  # the heat map of D is HEAT × HEAT points
+ARROWS = 200  # G's samples that get an arrow
+
+
+def gan_lab_view(G, D, objective, z, data, scale: float, pack: int) -> dict:
+    """What GAN Lab shows (Kahng et al., "GAN Lab", VAST 2018) at one moment: the data, G's samples, D's output
+    over the plane as a heat map, and for each sample the gradient of G's Ṽ with respect to it: the direction
+    G's update moves it.  With PacGAN packing, D's output at a point is its output on a pack of copies of it."""
+    span = np.abs(data.modes).max() * 1.25
+    axis = np.linspace(-span, span, HEAT, dtype=np.float32)
+    plane = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2) / scale
+    with mg.no_grad():
+        heat = sigmoid(D(mg.tensor(np.repeat(plane, pack, axis=0)))).numpy().reshape(HEAT, HEAT)
+        x_tilde = G(z).numpy()
+    x = mg.tensor(x_tilde, requires_grad=True)
+    with fixed(D):
+        V, _ = objective.generator_value(D, x)
+        (push,) = mg.grad(V, [x])
+    return {"samples": x_tilde * scale, "heat": heat, "push": push.numpy()[:ARROWS]}
+
+
+def gan_lab_frames(fig, data, real, first):
+    """training.gif: ``gan_lab_view``'s picture, one frame per moment of training."""
+    ax = fig.add_axes([0.02, 0.02, 0.96, 0.88])
+    span = np.abs(data.modes).max() * 1.25
+    heat = ax.imshow(first["heat"], origin="lower", extent=(-span, span, -span, span), cmap="RdYlGn", vmin=0,
+                     vmax=1, alpha=0.55, interpolation="bilinear", animated=True)
+    ax.scatter(*real.T, s=3, color="green", linewidths=0, label="data")
+    samples = ax.scatter(*first["samples"].T, s=3, color="purple", linewidths=0, label="G(z)", animated=True)
+    arrows = ax.quiver(*first["samples"][:ARROWS].T, *first["push"].T, color="black", angles="xy",
+                       scale_units="xy", scale=1 / (0.15 * span), width=0.003, animated=True)
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(loc="lower left", fontsize=6, markerscale=2)
+    title = fig.suptitle("", fontsize=7, animated=True)
+
+    def update(frame):
+        heat.set_data(frame["heat"])
+        samples.set_offsets(frame["samples"])
+        push = frame["push"]
+        push = push / (np.linalg.norm(push, axis=1).max() or 1.0)  # the longest arrow is 15 % of the view
+        arrows.set_offsets(frame["samples"][:len(push)])
+        arrows.set_UVC(push[:, 0], push[:, 1])
+        title.set_text(f"after {frame['step']} updates: D's output (green: real), G's samples, where G moves them")
+        return heat, samples, arrows, title
+    return update
+
+
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/mixture_gan")
+    parser = example_parser(__doc__, out="out/mixture_gan", save_every=2000)
     parser.add_argument("--data", choices=sorted(DATASETS), default="ring")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), help="what D and G maximise (default per data set)")
     parser.add_argument("--pack", type=int, help="PacGAN: examples per discriminator input (1 = no packing)")
@@ -103,11 +151,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden", type=int, help="units per hidden layer of G and D")
     parser.add_argument("--layers", type=int, help="hidden layers of G and D")
     parser.add_argument("--z-dim", type=int, help="dimension of the noise z")
-    parser.add_argument("--k", type=int, help="D updates per G update")
+    parser.add_argument("--d-steps", type=int, help="k, updates of D per iteration")
     add_ema_option(parser, default=None)
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     for key, value in DEFAULTS[args.data].items():
         if getattr(args, key) is None:
@@ -123,8 +170,7 @@ def main(argv=None) -> dict:
     # G with ReLU, as in PacGAN: its flat pieces map whole regions of z onto one mode, so few samples are left
     # on the bridges between modes (ring, seed 0: 98.2 % of the samples high quality with ReLU, 85.4 % with
     # LeakyReLU(0.2); docs/results.md).  D with LeakyReLU(0.2), so that its gradient never vanishes.
-    g_activation = nn.ReLU if args.g_activation == "relu" else lambda: nn.LeakyReLU(0.2)
-    G = mlp(args.z_dim, args.hidden, 2, args.layers, g_activation)
+    G = mixture_generator(vars(args))
     D = mlp(2 * args.pack, args.hidden, 1, args.layers, lambda: nn.LeakyReLU(0.2))
     if args.pack > 1:
         D = PacDiscriminator(D, args.pack)
@@ -133,7 +179,7 @@ def main(argv=None) -> dict:
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=betas, maximize=True)
     # the learning rate decays linearly to 0, so the samples settle into the modes instead of jittering
     # around them (a jitter of a few σ = 0.01 is enough to leave the 3σ circle of the ring)
-    schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
+    schedule = linear_decay(args.steps)
 
     # samples come from G's weights averaged over the last updates when --ema is set (a stabiliser around the
     # lecture's loop; minigan/train/ema.py)
@@ -147,16 +193,34 @@ def main(argv=None) -> dict:
             snapshots.append((step + 1, generate(G_sample, N_SAMPLES, args.z_dim, scale)))
 
     sample_real = lambda m: data.sample(m) * (1 / scale)  # noqa: E731
-    history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, k=args.k, objective=OBJECTIVES[args.loss](), lr_schedule=schedule,
-                        callback=callback, progress=not args.no_progress, average=G_average)
+    objective = OBJECTIVES[args.loss]()
+    # training.gif: the GAN Lab view every 1/40 of the run, for the same 512 z's (noise of their own)
+    z_frames = fixed_noise(args.seed, 512, args.z_dim)
+    frames = Frames(args, args.steps, lambda step: {
+        "step": step, **gan_lab_view(G_sample, D, objective, z_frames, data, scale, args.pack)})
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "mixture_gan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
+    start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
+    with checkpoints:
+        history = train_gan(G, D, sample_real, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
     seconds = time.perf_counter() - start
 
     samples = generate(G_sample, N_SAMPLES, args.z_dim, scale)
     metrics = {**mode_metrics(samples, data.modes, data.std), "seconds": seconds,
                "final_V_D": history["V_D"][-1], "settings": vars(args)}
     snapshots_figure(snapshots, data, out / f"{args.data}_training.png")
-    zoom_figure(samples, data.sample(N_SAMPLES).numpy(), data, out / f"{args.data}_zoom.png")
+    real = data.sample(N_SAMPLES).numpy()
+    zoom_figure(samples, real, data, out / f"{args.data}_zoom.png")
+    diagnostics_figure(history, out / "diagnostics.png")
+    frames.save(out, lambda fig: gan_lab_frames(fig, data, real[:1000], frames.frames[0]), figsize=(4, 4.2))
     save_samples(samples, out / "samples.npy")
     save_json(metrics, out / "metrics.json")
     print(f"{args.data}, {args.loss}, pack {args.pack}, seed {args.seed}: {metrics['modes']}/{len(data.modes)} modes, "

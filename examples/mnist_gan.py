@@ -1,13 +1,18 @@
 """The lecture's GAN (sections 2 and 3) on MNIST: an MLP generator against an MLP discriminator.
 
 G turns a noise vector z ~ N(0, I) into a 28×28 digit (784 numbers in [−1, 1], tanh output); D turns a
-digit into one logit (D(x) = σ(logit), "how real").  Both are trained on the bundled MNIST train split
+digit into one logit (D(x) = σ(logit), "how real"); both are MLPs (minigan/models.py: mnist_generator,
+mnist_discriminator).  Both are trained on the bundled MNIST train split
 (4,000 digits) with the loop of minigan/train/gan.py, step for step the lecture's algorithm.  In --out:
 
     samples_step00100.png ...  the same 100 z's drawn by G after 100, 1000, 2000, 5000, ... updates
     samples_final.png          and at the end of training
     samples_refined.png        the same z's after D's correction (below)
     history.png                Ṽ of D, mean D(x) on real digits and mean D(G(z)) over training
+    diagnostics.png            mean D(x), mean D(G(z)) and the gradient norm of each layer of D and G
+    training.gif               the same 100 z's drawn by G, one frame per 1/40 of the run (--no-gif: none)
+    checkpoint.npz             every --save-every updates, at the end and on Ctrl-C; --resume continues from it,
+                               python -m minigan.generate draws new digits from it
     samples.npy                --samples generated digits, N×784 in [−1, 1], G(z) with D's correction
     metrics.json               judged by the classifier of minigan/metrics/classifier.py: the classifier
                                score (the Inception score's formula) beside that of real test digits,
@@ -29,30 +34,16 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import (add_ema_option, example_parser, generate, halfway_decay, lecture_snapshots, save_json,
-                         save_samples, setup_run)
+from minigan.cli import add_ema_option, example_parser
 from minigan.data import load_mnist, sample_batch, scale_images
+from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
-from minigan.plot import gan_history_figure, save_image_grid
+from minigan.models import mnist_discriminator, mnist_generator
+from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, save_image_grid
+from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
 from minigan.train import AveragedModel, refine_latents, train_gan
-
-
-def make_generator(z_dim: int, hidden: int) -> nn.Module:
-    """G: z ↦ x, widening layers with BatchNorm (it keeps every layer's outputs on a common scale while D's
-    feedback changes), tanh at the end so that x lies in [−1, 1] like the scaled real digits."""
-    sizes = [z_dim, hidden // 4, hidden // 2, hidden]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if i > 0 else []) + [nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers, nn.Linear(hidden, 784), nn.Tanh())
-
-
-def make_discriminator(hidden: int, dropout: float) -> nn.Module:
-    """D: x ↦ logit.  Dropout keeps D from memorising the 4,000 training digits, which would leave G with
-    no useful gradient."""
-    return nn.Sequential(nn.Linear(784, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-                         nn.Linear(hidden, hidden // 2), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-                         nn.Linear(hidden // 2, 1))
+from minigan.train.diagnostics import GradientNorms
+from minigan.train.shared import halfway_decay
 
 
 def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
@@ -63,7 +54,7 @@ def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
 
 
 def main(argv=None) -> dict:
-    parser = example_parser(__doc__, out="out/mnist_gan")
+    parser = example_parser(__doc__, out="out/mnist_gan", save_every=1000)
     parser.add_argument("--steps", type=int, default=20_000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
     # 1e-3 rather than DCGAN's 2e-4: in 10,000 updates it reached classifier score 7.5 where 2e-4 reached 6.7-6.9
@@ -80,7 +71,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--refine-step-size", type=float, default=0.1,
                         help="ε, the Langevin step size (default: %(default)s)")
     add_ema_option(parser, default=0.0)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     if args.refine_steps < 0 or not args.refine_step_size > 0 or not args.refine_beta >= 0:
         parser.error("--refine-steps must be at least 0, --refine-step-size positive and --refine-beta at least 0 "
@@ -90,17 +80,29 @@ def main(argv=None) -> dict:
 
     digits = load_mnist()
     x_train = scale_images(digits.train_images, flatten=True)  # 4,000 × 784 in [−1, 1]
-    G, D = make_generator(args.z_dim, args.hidden), make_discriminator(args.hidden, args.dropout)
+    G, D = mnist_generator(args.z_dim, args.hidden), mnist_discriminator(args.hidden, args.dropout)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing
     # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=10)
+    # training.gif: the same z's drawn by G every 1/40 of the run
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(G_average or G, z_shown))))
 
-    history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-                        steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                        callback=callback, progress=not args.no_progress, average=G_average)
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "mnist_gan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"frames": frames.frames}, argv=argv)
+    start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
+    with checkpoints:
+        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
+                            opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
     G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
@@ -113,6 +115,8 @@ def main(argv=None) -> dict:
     save_image_grid(generate(G, refine_latents(G, D, z_shown, **refine)), out / "samples_refined.png", nrow=10,
                     title=f"the same z's after {args.refine_steps} steps of D's correction (β = {args.refine_beta:g})")
     gan_history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
+    frames.save(out, nrow=10)
     save_samples(samples, out / "samples.npy")
     # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest
     # training digit as a new real (test) digit is, unless G copies the training set.

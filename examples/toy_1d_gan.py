@@ -8,7 +8,7 @@ and V(G, D) beside −2 log 2 + 2 JSD(P_data ‖ P_G).  The samples (and P_G) co
 averaged over the last ~1,000 updates (--ema, minigan/train/ema.py; --ema 0 for G's own weights).
 
     python examples/toy_1d_gan.py                       # ~25 s on a 2-core CPU
-    python examples/toy_1d_gan.py --objective minimax   # the theory's G objective
+    python examples/toy_1d_gan.py --loss minimax        # the theory's G objective
     python examples/toy_1d_gan.py --data mixture        # two modes
 """
 import math
@@ -18,22 +18,18 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser, save_json, save_samples, setup_run
+from minigan.cli import add_ema_option, example_parser
 from minigan.data.toy import Gaussian1D, Mixture1D
+from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
-from minigan.plot import pyplot, save
+from minigan.models import toy_networks
+from minigan.plot import diagnostics_figure, pyplot, save, save_gif
+from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
-from minigan.train.objectives import Lecture
-
-
-def make_networks(z_dim: int, hidden: int):
-    """G: z ↦ x and D: x ↦ logit, two small MLPs."""
-    G = nn.Sequential(nn.Linear(z_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    D = nn.Sequential(nn.Linear(1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                      nn.Linear(hidden, 1))
-    return G, D
+from minigan.train.diagnostics import GradientNorms
+from minigan.train.objectives import OBJECTIVES
+from minigan.train.shared import linear_decay
 
 
 def generate(G, n: int, z_dim: int) -> np.ndarray:
@@ -68,6 +64,29 @@ def theory_figure(snapshots, data, grid, path) -> None:
     save(fig, path)
 
 
+def theory_frames(fig, data, grid):
+    """training.gif: the theory figure, one frame per moment of training (D* from P_data and that moment's P_G)."""
+    ax = fig.add_subplot(1, 1, 1)
+    fig.subplots_adjust(bottom=0.16)
+    p_data = data.pdf(grid)
+    ax.plot(grid, p_data, color="green", label="$P_{data}$")
+    p_g, = ax.plot(grid, p_data, color="blue", label="$P_G$", animated=True)
+    d, = ax.plot(grid, p_data, color="red", label="$D(x)$", animated=True)
+    d_star, = ax.plot(grid, p_data, color="red", linestyle=":", label="$D^*(x)$", animated=True)
+    ax.set_ylim(0, max(1.05, 1.1 * p_data.max()))
+    ax.set_xlabel("x")
+    ax.legend(loc="upper left", fontsize=7)
+    title = ax.set_title("", fontsize=9, animated=True)
+
+    def update(frame):
+        p_g.set_ydata(frame["p_g"])
+        d.set_ydata(frame["D"])
+        d_star.set_ydata(optimal_discriminator(p_data, frame["p_g"]))
+        title.set_text(f"after {frame['step']} updates")
+        return p_g, d, d_star, title
+    return update
+
+
 def history_figure(history, path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -81,10 +100,11 @@ def history_figure(history, path) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = example_parser(__doc__, out="out/toy_1d_gan")
+    parser = example_parser(__doc__, out="out/toy_1d_gan", save_every=1000)
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian")
-    parser.add_argument("--objective", choices=["logD", "minimax"], default="logD",
-                        help="G maximises log D(G(z)) (logD, the lecture's practice) or minimises log(1 − D(G(z)))")
+    parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="gan",
+                        help="what D and G maximise: gan, the lecture's (G maximises log D(G(z))), minimax (G "
+                             "minimises log(1 − D(G(z)))), or a variant of section 12 (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=6000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
@@ -92,18 +112,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden", type=int, default=32, help="hidden units of G and D (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=4, help="dimension of the noise z (default: %(default)s)")
     add_ema_option(parser, default=0.999)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
     data = Gaussian1D() if args.data == "gaussian" else Mixture1D()
-    G, D = make_networks(args.z_dim, args.hidden)
+    G, D = toy_networks(args.z_dim, args.hidden)
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     # The learning rate decays linearly to 0: a GAN's iterates circle around the equilibrium, and shrinking
     # steps let them settle there instead of oscillating (see docs/lecture.md, section 3).
-    schedule = lambda step: 1.0 - step / args.steps  # noqa: E731
+    schedule = linear_decay(args.steps)
 
     grid = np.linspace(data.overall_mean - 5 * data.overall_std, data.overall_mean + 5 * data.overall_std, 801)
     # Samples come from G's weights averaged over the last updates when --ema is set (a stabiliser, not the
@@ -117,10 +136,30 @@ def main(argv=None) -> dict:
         if step in snap_steps:
             snapshots.append(snapshot(G_sample, D, data, grid, args.z_dim, step + 1))
 
-    objective = Lecture("log D" if args.objective == "logD" else "minimax")
-    history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
-                        m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule, callback=callback,
-                        progress=not args.no_progress, average=G_average)
+    # training.gif: the theory figure every 1/40 of the run, P_G from the same 1,000 z's (noise of its own)
+    z_frames = fixed_noise(args.seed, 1000, args.z_dim)
+
+    def theory_now(step):
+        with mg.no_grad():
+            x = G_sample(z_frames).numpy().reshape(-1)
+        return {"step": step, "p_g": gaussian_kde(x, grid), "D": discriminate(D, grid)}
+
+    frames = Frames(args, args.steps, theory_now)
+
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, "toy_1d_gan", out, models, {"D": opt_D, "G": opt_G},
+                              state={"snapshots": snapshots, "frames": frames.frames}, argv=argv)
+    start_step, history = checkpoints.resume()
+    objective = OBJECTIVES[args.loss]()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
+    with checkpoints:
+        history = train_gan(G, D, data.sample, lambda m: mg.randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                            m=args.batch, k=args.d_steps, objective=objective, lr_schedule=schedule,
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, callback, frames.callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
 
     # ---- metrics on 10,000 samples
     samples = generate(G_sample, 10_000, args.z_dim)
@@ -141,6 +180,8 @@ def main(argv=None) -> dict:
     }
     theory_figure(snapshots, data, grid, out / "theory.png")
     history_figure(history, out / "history.png")
+    diagnostics_figure(history, out / "diagnostics.png")
+    frames.save(out, lambda fig: theory_frames(fig, data, grid), figsize=(5, 3.2))
     save_samples(samples[:, None], out / "samples.npy")
     save_json(metrics, out / "metrics.json")
     for key in ("mean_error", "std_ratio_error", "ks", "ks_vs_exact_cdf", "wasserstein_1", "V_trained_D",

@@ -7,7 +7,8 @@ Take a real test digit as the target and make the lecture's two mistakes:
 
 L1 and L2 distances to the target prefer the 1-pixel mistake (1 < 6, 1 < √6): they look at each pixel on
 its own.  A score that looks at the relations between pixels sees it the other way round.  Here that score
-is a small discriminator D (784 → 256 → 1), trained with the lecture's Ṽ on real training digits against
+is a small convolutional discriminator D (two 3 × 3 convolutions, 8 and 16 channels, then one linear layer
+to a logit: each unit of the second convolution sees a 7 × 7 neighbourhood), trained with the lecture's Ṽ on real training digits against
 copies of them with 1 to 6 pixels lit at random places — the mistakes of a generator whose output pixels
 are independent of each other.  D has never seen an extended stroke.
 
@@ -25,10 +26,12 @@ from tqdm.auto import tqdm
 
 import minigan as mg
 from minigan import backend, nn, optim
-from minigan.cli import example_parser, save_json, save_samples, setup_run
+from minigan.cli import example_parser
 from minigan.data import DataLoader, load_mnist, scale_images
 from minigan.functional import sigmoid
-from minigan.plot import pyplot, save
+from minigan.io import save_json, save_samples
+from minigan.plot import pyplot, save, save_gif
+from minigan.run import GIF, GIF_FRAMES, setup_run
 from minigan.train.objectives import Lecture
 
 SIDE = 28
@@ -92,10 +95,11 @@ def random_pixel_mistakes(x: np.ndarray) -> np.ndarray:
     return x_tilde.reshape(len(x), -1)
 
 
-def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float, progress: bool):
+def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float, progress: bool, callback=None):
     """D: x ↦ logit, trained with the lecture's Ṽ = 1/m Σ log D(x) + 1/m Σ log(1 − D(x̃)).
 
-    x̃ are the same real digits with random pixel mistakes (``random_pixel_mistakes``).
+    x̃ are the same real digits with random pixel mistakes (``random_pixel_mistakes``); ``callback(update, D)``
+    after every update, for the GIF.
     """
     # two 3 × 3 convolutions: each unit of the second sees a 7 × 7 neighbourhood, enough to tell a stroke's
     # end from a pixel on its own
@@ -104,6 +108,7 @@ def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float,
     opt = optim.Adam(D.parameters(), lr=lr, maximize=True)
     objective = Lecture()
     loader = DataLoader(x_train, batch_size=batch)
+    update = 0
     for _ in tqdm(range(epochs), desc="D", disable=not progress):
         for (x,) in loader:
             x_tilde = mg.tensor(random_pixel_mistakes(x.numpy()))
@@ -111,6 +116,9 @@ def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float,
             opt.zero_grad()
             V.backward()
             opt.step()
+            update += 1
+            if callback is not None:
+                callback(update, D)
     return D
 
 
@@ -120,7 +128,35 @@ def score(D, images: np.ndarray) -> np.ndarray:
         return sigmoid(D(mg.tensor(images.reshape(len(images), -1)))).numpy().reshape(-1)
 
 
-# ---------------------------------------------------------------- the figure
+# ---------------------------------------------------------------- the figures
+def scores_gif(frames, images, path) -> None:
+    """training.gif: the three images, and D's score of each as D learns (one frame per 1/40 of training)."""
+    names = ["target", "1 pixel wrong", "6 pixels wrong"]
+
+    def draw(fig):
+        for i, image in enumerate(images):
+            ax = fig.add_axes([0.04 + 0.32 * i, 0.5, 0.28, 0.38])
+            ax.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
+            ax.set_title(names[i], fontsize=8)
+            ax.axis("off")
+        ax = fig.add_axes([0.1, 0.08, 0.85, 0.34])
+        bars = ax.bar(names, [0, 0, 0], color=["green", "tab:orange", "tab:blue"], animated=True)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("D(x)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        title = fig.suptitle("", fontsize=8, animated=True)
+
+        def update(frame):
+            step, scores = frame
+            for bar, value in zip(bars, scores):
+                bar.set_height(value)
+            title.set_text(f"D after {step} updates: " + ", ".join(f"{v:.2f}" for v in scores))
+            return (*bars, title)
+        return update
+
+    save_gif(frames, draw, path, figsize=(4.5, 3.6))
+
+
 def figure(images, lit, l1, l2, d, path) -> None:
     plt = pyplot()
     names = ["target (a real test digit)", "1 pixel wrong", "6 pixels wrong"]
@@ -142,7 +178,8 @@ def figure(images, lit, l1, l2, d, path) -> None:
     save(fig, path)
 
 
-def main():
+def main(argv=None) -> dict:
+    """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
     parser = example_parser(__doc__, out="out/what_do_we_miss")
     parser.add_argument("--digit", type=int, default=1, help="class of the target digit (default: %(default)s)")
     parser.add_argument("--index", type=int, default=0, help="which test digit of that class (default: %(default)s)")
@@ -150,24 +187,34 @@ def main():
                         help="passes of D over the training digits (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=128, help="m, real examples per update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of D (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args()
+    parser.add_argument("--train-digits", type=int, default=4000,
+                        help="real training digits D learns from (default: all %(default)s)")
+    args = parser.parse_args(argv)
     out = setup_run(args)
     start = time.perf_counter()
 
     data = load_mnist()
-    x_train = scale_images(data.train_images, (0.0, 1.0), flatten=True)
+    x_train = scale_images(data.train_images[:args.train_digits], (0.0, 1.0), flatten=True)
     x_test = scale_images(data.test_images, (0.0, 1.0), flatten=True)
     of_class = np.flatnonzero(data.test_labels == args.digit)
     if not 0 <= args.index < len(of_class):
         parser.error(f"--index must be in 0..{len(of_class) - 1} (test digits of class {args.digit})")
 
-    D = train_discriminator(x_train, args.epochs, args.batch, args.lr, not args.no_progress)
-
     target = x_test[of_class[args.index]]
     one, one_lit = one_pixel_mistake(target)
     six, six_lit = six_pixel_mistake(target)
     images = np.stack([target, one, six])
+
+    frames, updates = [], args.epochs * -(-len(x_train) // args.batch)
+    every = max(1, -(-updates // GIF_FRAMES))
+
+    def snapshot(update, D):  # training.gif: D's scores of the three images as it learns
+        if not args.no_gif and update % every == 0:
+            frames.append((update, score(D, images)))
+
+    D = train_discriminator(x_train, args.epochs, args.batch, args.lr, not args.no_progress, snapshot)
+    if frames:
+        scores_gif(frames, images, out / GIF)
     l1 = np.abs(images - target).sum(axis=1)
     l2 = np.sqrt(((images - target) ** 2).sum(axis=1))
     d = score(D, images)
@@ -211,6 +258,7 @@ def main():
     print(f"D on test digits: {100 * accuracy['real']:.0f} % of real ones and "
           f"{100 * accuracy['random_pixel_mistakes']:.0f} % of random-pixel mistakes classified right")
     print(f"figure, mistakes.npy and metrics.json in {out}/")
+    return metrics
 
 
 if __name__ == "__main__":

@@ -38,20 +38,26 @@ def save(obj, path) -> None:
     Arrays and Tensors are stored as NumPy arrays; those on the GPU are copied to the host, and the
     model they belong to stays where it is.
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"mg.save: cannot write {path!r}: the folder {folder!r} does not exist")
     arrays: dict[str, np.ndarray] = {}
     root = _encode(obj, arrays, "obj")
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root})
     arrays[MANIFEST] = np.array(manifest)
+    atomic_write(path, lambda file: np.savez(file, **arrays))
+
+
+def atomic_write(path, write, binary: bool = True) -> None:
+    """Call ``write(file)`` on a temporary file in ``path``'s folder, flush and fsync it, then rename it over
+    ``path``: a crash midway leaves the previous file untouched.  The checkpoints, metrics and samples go through here."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     # "x": create it, never overwrite; unlike tempfile.mkstemp this keeps the usual permissions (umask)
-    file = open(temporary, "xb")
+    file = open(temporary, "xb" if binary else "x", **({} if binary else {"encoding": "utf-8"}))
     try:
         with file:
-            np.savez(file, **arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -60,6 +66,29 @@ def save(obj, path) -> None:
             os.remove(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _plain(value):
+    """NumPy/CuPy scalars and arrays as plain Python values, so json can write them."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return backend.to_numpy(value).tolist() if hasattr(value, "shape") else value.tolist()
+    return value
+
+
+def save_json(obj, path) -> None:
+    """Write ``obj`` (NumPy/CuPy numbers and arrays included) as indented JSON, atomically."""
+    text = json.dumps(_plain(obj), indent=2) + "\n"
+    atomic_write(path, lambda file: file.write(text), binary=False)
+
+
+def save_samples(samples, path) -> None:
+    """Save generated samples as ``.npy`` (NumPy, float32), atomically, so anyone can check the numbers."""
+    array = np.asarray(backend.to_numpy(samples), dtype=np.float32)
+    atomic_write(path, lambda file: np.save(file, array))
 
 
 def _fsync_folder(folder: str) -> None:

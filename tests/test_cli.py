@@ -1,11 +1,12 @@
-"""What the image examples share (minigan/cli.py, minigan/plot.py): the schedule, evaluation-mode generation, the
+"""What the image examples share (minigan/run.py, minigan/train/shared.py, minigan/plot.py): the schedule, evaluation-mode generation, the
 snapshots at the lecture's update counts, and the history figure."""
 import numpy as np
 import pytest
 
 import minigan as mg
 from minigan import nn
-from minigan.cli import LECTURE_UPDATES, generate, halfway_decay, lecture_snapshots
+from minigan.run import LECTURE_UPDATES, generate, lecture_snapshots
+from minigan.train.shared import halfway_decay
 from minigan.plot import gan_history_figure
 
 

@@ -28,16 +28,6 @@ def restore_device():
     mg.set_device(previous)
 
 
-@pytest.mark.parametrize("name", ["mnist_gan", "anime_faces_dcgan"])
-def test_help_lists_the_common_options(name, capsys):
-    with pytest.raises(SystemExit) as stop:
-        example(name).main(["--help"])
-    assert stop.value.code == 0
-    text = capsys.readouterr().out
-    for option in ("--device", "--seed", "--out", "--steps"):
-        assert option in text
-
-
 def written_json(path: Path) -> dict:
     return json.loads((path / "metrics.json").read_text())
 

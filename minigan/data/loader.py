@@ -67,6 +67,8 @@ class DataLoader:
         self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
         self.device = None if device is None else backend.normalize_device(device)
         self.epoch = 0
+        self._order_now, self._taken = None, 0  # the current epoch's order, and how many of its batches are out
+        self._resume_at = None
 
     def __len__(self) -> int:
         """Batches per epoch."""
@@ -85,12 +87,29 @@ class DataLoader:
             return backend.rng("cpu").permutation(n)
         return np.random.Generator(np.random.PCG64([self.seed, self.epoch])).permutation(n)
 
+    def state_dict(self) -> dict:
+        """Where the loader is: the epoch count, the current epoch's order and how many of its batches were
+        taken; ``load_state_dict`` makes the next ``iter`` continue that epoch (for resuming a checkpoint)."""
+        return {"epoch": self.epoch, "order": self._order_now, "taken": self._taken}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch = int(state["epoch"])
+        self._order_now, self._taken = state["order"], int(state["taken"])
+        unfinished = self._order_now is not None and self._taken < len(self)
+        self._resume_at = (np.asarray(self._order_now), self._taken) if unfinished else None
+
     def __iter__(self):
-        order = self._order()
-        self.epoch += 1
+        if self._resume_at is not None:  # the rest of an epoch a checkpoint stopped in
+            order, first = self._resume_at
+            self._resume_at = None
+        else:
+            order, first = self._order(), 0
+            self.epoch += 1
+        self._order_now = order
         device = self.device or backend.get_device()
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            index = order[start:start + self.batch_size]
+        for b in range(first, len(self)):
+            index = order[b * self.batch_size:(b + 1) * self.batch_size]
+            self._taken = b + 1
             yield tuple(_take(array, index, device) for array in self.arrays)
 
 

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from minigan import functional as F
 from minigan.autograd import Tensor
 from minigan.nn import Module
-from minigan.train.gan import TrainingDiverged
+from minigan.train.shared import finite
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -58,16 +58,10 @@ def batches_of(data):
         yield batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
-def progress_bar(data, epochs: int, desc: str, progress: bool):
+def progress_bar(data, epochs: int, desc: str, progress: bool, start_step: int = 0):
     """A tqdm bar counting updates (its total is known when ``data`` has a length)."""
     total = epochs * len(data) if hasattr(data, "__len__") else None
-    return tqdm(total=total, desc=desc, unit="step", disable=not progress, dynamic_ncols=True)
-
-
-def finite(value: float, what: str, step: int) -> float:
-    if not math.isfinite(value):
-        raise TrainingDiverged(f"step {step}: {what} became {value} — lower the learning rate, or check the data")
-    return value
+    return tqdm(total=total, initial=start_step, desc=desc, unit="step", disable=not progress, dynamic_ncols=True)
 
 
 class AutoEncoder(Module):
@@ -96,20 +90,22 @@ class AutoEncoder(Module):
 
 
 def train_autoencoder(autoencoder: AutoEncoder, data, optimizer, epochs: int = 1, progress: bool = True,
-                      callback=None) -> dict:
+                      callback=None, start_step: int = 0, history: dict | None = None) -> dict:
     """Train encoder and decoder jointly so that the output is as close as possible to the input.
 
     data:      re-iterable batches of examples (a loader; it may yield ``(x, labels)``), gone through
                once per epoch.
     optimizer: over ``autoencoder.parameters()``, minimising (``maximize=False``).
     callback:  optional ``callback(step, history)`` after every update.
+    start_step, history: to continue a run restored from a checkpoint (minigan/run.py), with ``data`` a loader
+               restored to where it was (``DataLoader.load_state_dict``).
     Returns the history: ``loss``, the mean reconstruction error per example at each update.
     """
     check_minimizes(optimizer)
-    history = {"loss": []}
-    bar = progress_bar(data, epochs, "auto-encoder", progress)
-    step = 0
-    for _ in range(epochs):
+    history = history if history is not None else {"loss": []}
+    bar = progress_bar(data, epochs, "auto-encoder", progress, start_step)
+    step = start_step
+    for _ in range(start_step // len(data) if start_step else 0, epochs):  # a resumed run starts inside an epoch
         for x in batches_of(data):
             # encoder: x ↦ code c;  decoder: c ↦ x̂
             code = autoencoder.encoder(x)

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from minigan import backend
 from minigan.autograd import Tensor, grad, no_grad
 from minigan.functional import cat
-from minigan.train.gan import fixed
+from minigan.train.shared import fixed
 from minigan.train.objectives import Lecture
 
 

@@ -17,31 +17,14 @@
 """
 from __future__ import annotations
 
-import contextlib
-import math
-
 from tqdm.auto import tqdm
 
 from minigan.autograd import no_grad
 from minigan.functional import sigmoid
 from minigan.train.objectives import Lecture
+from minigan.train.shared import TrainingDiverged, apply_lr_schedule, finite, fixed, remember_initial_lr
 
-
-class TrainingDiverged(FloatingPointError):
-    """A quantity of the training loop became NaN or Inf."""
-
-
-@contextlib.contextmanager
-def fixed(model):
-    """Hold a network's parameters fixed: no gradients are computed for them inside the block."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad = False
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad = True
+__all__ = ["TrainingDiverged", "fixed", "train_gan"]
 
 
 def _check_ascends(optimizer, name: str) -> None:
@@ -50,14 +33,6 @@ def _check_ascends(optimizer, name: str) -> None:
             f"{name} must be built with maximize=True: the lecture maximises Ṽ with gradient ascent, "
             "θ ← θ + η∇Ṽ(θ)"
         )
-
-
-def _guard(value: float, what: str, step: int) -> float:
-    if not math.isfinite(value):
-        raise TrainingDiverged(
-            f"step {step}: {what} became {value} — lower the learning rate, or check the data for NaN/Inf"
-        )
-    return value
 
 
 def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int = 64, k: int = 1,
@@ -87,16 +62,11 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
     _check_ascends(opt_G, "opt_G")
     objective = objective or Lecture()
     history = history if history is not None else {"V_D": [], "V_G": [], "D_x": [], "D_G_z": []}
-    for opt in (opt_D, opt_G):
-        for group in opt.param_groups:
-            group.setdefault("initial_lr", group["lr"])
+    remember_initial_lr(opt_D, opt_G)
     bar = tqdm(range(start_step, steps), initial=start_step, total=steps, disable=not progress,
                desc="GAN", dynamic_ncols=True)
     for step in bar:
-        if lr_schedule is not None:
-            for opt in (opt_D, opt_G):
-                for group in opt.param_groups:
-                    group["lr"] = group["initial_lr"] * lr_schedule(step)
+        apply_lr_schedule(lr_schedule, step, opt_D, opt_G)
 
         # ---- Learning D (G fixed), k times
         for _ in range(k):
@@ -109,7 +79,7 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
                 x_tilde = G(z)
             # 4. Ṽ = 1/m Σ log D(xⁱ) + 1/m Σ log(1 − D(x̃ⁱ))   (and the logits D gave, for the record)
             V_D, real_logit, fake_logit = objective.discriminator(D, x, x_tilde)
-            v_d = _guard(V_D.item(), "Ṽ of D", step)
+            v_d = finite(V_D.item(), "Ṽ of D", step)
             #    θd ← θd + η ∇Ṽ(θd)
             opt_D.zero_grad()
             V_D.backward()
@@ -121,7 +91,7 @@ def train_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: int, m: int 
         # 2. Ṽ = 1/m Σ log D(G(zⁱ))   (G and D are one big network; only θg moves)
         with fixed(D):
             V_G, _ = objective.generator_value(D, G(z))
-            v_g = _guard(V_G.item(), "Ṽ of G", step)
+            v_g = finite(V_G.item(), "Ṽ of G", step)
             #  θg ← θg + η ∇Ṽ(θg)
             opt_G.zero_grad()
             V_G.backward()
@@ -148,5 +118,5 @@ def _record(history: dict, step: int, v_d: float, v_g: float, real_logit, fake_l
         d_g_z = sigmoid(fake_logit).mean().item()
     history["V_D"].append(v_d)
     history["V_G"].append(v_g)
-    history["D_x"].append(_guard(d_x, "mean D(x)", step))
-    history["D_G_z"].append(_guard(d_g_z, "mean D(G(z))", step))
+    history["D_x"].append(finite(d_x, "mean D(x)", step))
+    history["D_G_z"].append(finite(d_g_z, "mean D(G(z))", step))

@@ -27,7 +27,7 @@ from __future__ import annotations
 from minigan import backend
 from minigan.autograd import Tensor, grad
 from minigan.creation import tensor
-from minigan.train.gan import fixed
+from minigan.train.shared import fixed
 
 
 def refine_latents(G, D, z, steps: int = 30, step_size: float = 0.1, beta: float = 1.0, batch: int = 1000) -> Tensor:

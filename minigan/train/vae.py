@@ -21,9 +21,8 @@ from minigan import functional as F
 from minigan.autograd import Tensor, no_grad
 from minigan.creation import randn, zeros
 from minigan.nn import Module, Parameter
-from minigan.train.autoencoder import (
-    LIKELIHOODS, batches_of, check_minimizes, finite, progress_bar, reconstruction_error,
-)
+from minigan.train.autoencoder import LIKELIHOODS, batches_of, check_minimizes, progress_bar, reconstruction_error
+from minigan.train.shared import apply_lr_schedule, finite, remember_initial_lr
 
 
 def sample_code(m: Tensor, sigma: Tensor) -> Tensor:
@@ -103,7 +102,7 @@ class VAE(Module):
 
 
 def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, lr_schedule=None,
-              progress: bool = True, callback=None) -> dict:
+              progress: bool = True, callback=None, start_step: int = 0, history: dict | None = None) -> dict:
     """Train the VAE's encoder and decoder jointly, minimising reconstruction error + KL.
 
     data:      re-iterable batches of examples (a loader; it may yield ``(x, labels)``), gone through
@@ -115,20 +114,19 @@ def train_vae(vae: VAE, data, optimizer, epochs: int = 1, kl_weight=None, lr_sch
     lr_schedule: optional step ↦ factor; the learning rate is the optimizer's initial rate × factor
                (as in ``train_gan``, so both can be trained on the same schedule).
     callback:  optional ``callback(step, history)`` after every update.
+    start_step, history: to continue a run restored from a checkpoint (minigan/run.py), with ``data`` a loader
+               restored to where it was (``DataLoader.load_state_dict``).
     Returns the history, per update and averaged over the batch: ``loss`` (−ELBO per example, β = 1),
     ``reconstruction`` and ``kl``.
     """
     check_minimizes(optimizer)
-    history = {"loss": [], "reconstruction": [], "kl": []}
-    for group in optimizer.param_groups:
-        group.setdefault("initial_lr", group["lr"])
-    bar = progress_bar(data, epochs, "VAE", progress)
-    step = 0
-    for _ in range(epochs):
+    history = history if history is not None else {"loss": [], "reconstruction": [], "kl": []}
+    remember_initial_lr(optimizer)
+    bar = progress_bar(data, epochs, "VAE", progress, start_step)
+    step = start_step
+    for _ in range(start_step // len(data) if start_step else 0, epochs):  # a resumed run starts inside an epoch
         for x in batches_of(data):
-            if lr_schedule is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = group["initial_lr"] * lr_schedule(step)
+            apply_lr_schedule(lr_schedule, step, optimizer)
             # NN encoder: x ↦ m, σ
             m, sigma = vae.encode(x)
             # draw e ~ N(0, I);  cᵢ = exp(σᵢ) × eᵢ + mᵢ

@@ -1,0 +1,172 @@
+"""The networks the examples train, and how to draw from each example's saved run.
+
+The networks live here, not in the examples, so that a saved run can be rebuilt from its checkpoint alone
+(``python -m minigan.generate RUN_DIR``, minigan/generate.py), and so that two examples that train the same
+networks share one definition.  ``SAMPLERS`` maps an example's name to what ``generate`` needs: which networks to
+build from the run's settings, which of them draws, and how; a new example registers itself with ``register``
+(a text example would register ``kind="text"`` and a ``draw`` that returns sentences).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from minigan import nn
+from minigan.autograd import no_grad
+from minigan.creation import randn
+
+
+# ---------------------------------------------------------------- the networks
+def mlp(n_in: int, hidden: int, n_out: int, layers: int = 2, activation=lambda: nn.LeakyReLU(0.2)) -> nn.Sequential:
+    """n_in → hidden → … → hidden → n_out, with ``layers`` hidden layers and ``activation()`` after each."""
+    modules, width = [], n_in
+    for _ in range(layers):
+        modules += [nn.Linear(width, hidden), activation()]
+        width = hidden
+    return nn.Sequential(*modules, nn.Linear(width, n_out))
+
+
+def relu_mlp(sizes) -> nn.Sequential:
+    """Linear layers of the given sizes with ReLU between them (none after the last): the auto-encoder's and the
+    VAE's encoder and decoder."""
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def toy_networks(z_dim: int, hidden: int):
+    """The 1-D toy's G: z ↦ x and D: x ↦ logit, two small MLPs with LeakyReLU(0.2)."""
+    return mlp(z_dim, hidden, 1), mlp(1, hidden, 1)
+
+
+def mnist_generator(z_dim: int, hidden: int) -> nn.Module:
+    """G: z ↦ x, widening layers with BatchNorm (it keeps every layer's outputs on a common scale while D's
+    feedback changes), tanh at the end so that x lies in [−1, 1] like the scaled real digits."""
+    sizes = [z_dim, hidden // 4, hidden // 2, hidden]
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers += [nn.Linear(a, b)] + ([nn.BatchNorm1d(b)] if i > 0 else []) + [nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Linear(hidden, 784), nn.Tanh())
+
+
+def mnist_discriminator(hidden: int, dropout: float) -> nn.Module:
+    """D: x ↦ logit.  Dropout keeps D from memorising the 4,000 training digits, which would leave G with
+    no useful gradient."""
+    return nn.Sequential(nn.Linear(784, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+                         nn.Linear(hidden, hidden // 2), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+                         nn.Linear(hidden // 2, 1))
+
+
+def dcgan_generator(z_dim: int, channels: int, size: int) -> nn.Module:
+    """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
+    channels, up to size × size × 3."""
+    doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
+    widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
+    layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
+              nn.BatchNorm2d(widths[0]), nn.ReLU()]
+    for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
+
+
+def dcgan_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
+    """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
+    a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN).  ``in_channels``:
+    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels."""
+    doublings = int(math.log2(size // 4))
+    widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
+    layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
+    for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN's initialisation: convolution weights ~ N(0, 0.02²), BatchNorm scales ~ N(1, 0.02²), shifts 0."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+
+
+def mixture_generator(settings: dict) -> nn.Module:
+    """mixture_gan's G: an MLP with ReLU (PacGAN's choice) or LeakyReLU(0.2) hidden units, z ↦ a 2-D point."""
+    activation = nn.ReLU if settings["g_activation"] == "relu" else (lambda: nn.LeakyReLU(0.2))
+    return mlp(settings["z_dim"], settings["hidden"], 2, settings["layers"], activation)
+
+
+# ---------------------------------------------------------------- drawing from a saved run
+@dataclass
+class Sampler:
+    """How ``python -m minigan.generate`` draws from one example's saved run.
+
+    build:     settings ↦ the network that draws (its weights come from the checkpoint's ``model``).
+    model:     the names, in order of preference, of the checkpoint's networks that can draw: the average of G's
+               weights (``G_average``) when the run kept one, else ``G``.
+    draw:      (network, n, settings, condition) ↦ n samples as a NumPy array (or, for text, a list of strings).
+    kind:      "images" (a .png grid), "points" (a .png scatter) or "text" (printed, or a .txt file).
+    conditional: whether ``--label`` / ``--tags`` choose what is drawn.
+    """
+    build: Callable
+    draw: Callable
+    kind: str
+    model: tuple = ("G_average", "G")
+    conditional: bool = False
+
+
+SAMPLERS = {}  # example name ↦ Sampler
+
+
+def register(example: str, sampler: Sampler) -> None:
+    """Let ``python -m minigan.generate`` draw from the saved runs of ``example`` (its name in the checkpoint)."""
+    SAMPLERS[example] = sampler
+
+
+def _noise_draw(scale=lambda settings: 1.0):
+    """G(z) for z ~ N(0, I) of the run's --z-dim, in evaluation mode (batch norm's running statistics), × scale."""
+    def draw(G, n, settings, condition):
+        G.eval()
+        with no_grad():
+            x = G(randn(n, settings["z_dim"])).numpy()
+        return x * np.float32(scale(settings))
+    return draw
+
+
+def _vae_draw(vae, n, settings, condition):
+    return vae.generate(n).numpy()
+
+
+def _vae_build(settings):
+    from minigan.train.vae import VAE
+
+    code, hidden = settings["code_dim"], settings["hidden"]
+    return VAE(relu_mlp([784, hidden, 2 * code]), relu_mlp([code, hidden, 784]), code)
+
+
+def _mixture_scale(settings):
+    from minigan.data.mixtures import DATASETS
+
+    return DATASETS[settings["data"]]().overall_std  # G learns the data divided by their standard deviation
+
+
+register("toy_1d_gan", Sampler(build=lambda s: toy_networks(s["z_dim"], s["hidden"])[0], draw=_noise_draw(),
+                               kind="points"))
+register("mixture_gan", Sampler(build=mixture_generator, draw=_noise_draw(_mixture_scale), kind="points"))
+register("mnist_gan", Sampler(build=lambda s: mnist_generator(s["z_dim"], s["hidden"]), draw=_noise_draw(),
+                              kind="images"))
+register("anime_faces_dcgan", Sampler(build=lambda s: dcgan_generator(s["z_dim"], s["g_channels"], s["size"]),
+                                      draw=_noise_draw(), kind="images"))
+register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2), draw=_noise_draw(), kind="points",
+                                  model=("G",)))
+register("mnist_vae", Sampler(build=_vae_build, draw=_vae_draw, kind="images", model=("vae",)))
+
+__all__ = ["SAMPLERS", "Sampler", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "mixture_generator", "mlp",
+           "mnist_discriminator", "mnist_generator", "register", "relu_mlp", "toy_networks"]
