@@ -34,8 +34,10 @@ from minigan.train.shared import fixed, linear_decay
 # with a 2-D z, one run in five let a whole column of the grid empty late in training (reverse KL ≈ 0.2), and
 # which run depended on the CPU's BLAS kernels; with z ∈ R⁸ no run of the sweep in docs/results.md did
 DEFAULTS = {
-    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1, ema=0.0),
-    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1, ema=0.0),
+    "ring": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1,
+                 ema=0.0),
+    "grid": dict(loss="gan", pack=2, steps=30000, batch=512, lr=2e-3, hidden=128, layers=2, z_dim=8, d_steps=1,
+                 ema=0.0),
 }
 # Adam's β₁, β₂: the GAN papers' (0.5, 0.999); WGAN-GP's paper uses (0, 0.9)
 BETAS = {"wgan-gp": (0.0, 0.9)}
