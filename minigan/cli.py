@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 
-from minigan.io import save_json  # noqa: F401  (scripts import the JSON writer from here)
 
 
 def example_parser(description: str | None, out: str = "out",

@@ -35,7 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from minigan.cli import save_json
+from minigan.io import save_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
