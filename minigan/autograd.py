@@ -130,8 +130,9 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return backend.device_of(self._data)
+    def device(self) -> backend.Device:
+        """'cpu' or 'gpu' (a ``mg.device``: a str, whose ``type`` is PyTorch's name, 'cpu' or 'cuda')."""
+        return backend.DEVICES[backend.device_of(self._data)]
 
     @property
     def is_leaf(self) -> bool:
@@ -214,11 +215,15 @@ class Tensor:
         detached._version_counter = self._version_counter
         return detached
 
-    def to(self, device) -> "Tensor":
-        """This tensor on ``device`` ('cpu' or 'gpu'); gradients flow back across the move."""
-        from minigan.functional.shape import to_device
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False) -> "Tensor":
+        """This tensor on another device and/or with another floating dtype, as PyTorch's ``to``: ``x.to("gpu")``,
+        ``x.to(mg.float64)``, ``x.to(device, dtype)``, ``x.to(other)`` (other's device and dtype), or keywords.
+        Gradients flow back across the move and the cast.  ``non_blocking`` is accepted; copies are synchronous."""
+        from minigan.functional.shape import astype, to_device
 
-        return to_device(self, device)
+        device, dtype = backend.to_arguments("to", args, device, dtype)
+        moved = to_device(self, device) if device is not None else self
+        return astype(moved, dtype) if dtype is not None else moved
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")

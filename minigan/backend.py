@@ -80,6 +80,32 @@ class Device(str):
         return f"device(type='{self.type}'{index})"
 
 
+DEVICES = {"cpu": Device("cpu"), "gpu": Device("gpu")}  # what ``tensor.device`` returns
+
+
+def to_arguments(op: str, args: tuple, device=None, dtype=None) -> tuple:
+    """PyTorch's arguments of ``to``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` (its
+    device and dtype), or the keywords; returns (device or None, dtype or None)."""
+    if len(args) > 2:
+        raise TypeError(f"{op}: expected a device, a dtype or a tensor (at most two of them), got {len(args)} arguments")
+    for arg in args:
+        if isinstance(arg, str):
+            device = arg
+        elif hasattr(arg, "device") and hasattr(arg, "dtype") and not isinstance(arg, (type, np.dtype)):  # a tensor
+            device, dtype = arg.device, arg.dtype
+        else:
+            try:
+                dtype = np.dtype(arg)
+            except TypeError:
+                raise TypeError(f"{op}: expected a device ('cpu', 'gpu', 'cuda'), a dtype or a tensor, "
+                                f"got {arg!r}") from None
+    try:
+        dtype = np.dtype(dtype) if dtype is not None else None
+    except TypeError:
+        raise TypeError(f"{op}: dtype must be a dtype such as mg.float32, got {dtype!r}") from None
+    return (normalize_device(device) if device is not None else None), dtype
+
+
 def gpu_available() -> bool:
     """True when CuPy is installed and sees at least one CUDA device."""
     if _cupy is None:

@@ -262,3 +262,39 @@ def test_like_factories_take_the_shape_dtype_and_device_of_their_tensor(device):
     assert mg.full(3, 1.0).shape == (3,) and mg.ones_like(x, requires_grad=True).requires_grad
     with pytest.raises(TypeError, match="zeros_like: expected a Tensor"):
         mg.zeros_like(np.ones(2))
+
+
+def test_a_tensors_device_is_a_mg_device_with_pytorchs_type(device):
+    x = mg.ones(2)
+    assert x.device == device and isinstance(x.device, mg.device)
+    assert x.device.type == ("cuda" if device == "gpu" else "cpu")
+
+
+def test_to_takes_pytorchs_arguments_device_dtype_tensor_or_keywords(device):
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    double = mg.zeros(1, dtype=mg.float64, device=device)
+    for moved in (x.to(device, mg.float64), x.to(double), x.to(device=device, dtype=mg.float64),
+                  x.to(mg.device(device)).to(mg.float64), x.to(dtype=np.float64).to(device)):
+        assert moved.device == device and moved.dtype == np.float64
+        np.testing.assert_array_equal(backend.to_numpy(moved.data), [1.0, -2.0])
+    assert x.to(mg.float32) is x and x.to(dtype=mg.float32, device="cpu") is x  # nothing to change: the same tensor
+    (x.to(device, mg.float64) * mg.tensor([3.0, 4.0], dtype=mg.float64, device=device)).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.device == "cpu"  # the gradient comes back across the cast
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
+
+
+def test_module_to_takes_pytorchs_arguments(device):
+    net = mg.nn.Linear(2, 3).to(mg.float64)
+    assert net.weight.dtype == np.float64 and net.bias.dtype == np.float64
+    net.to(mg.zeros(1, dtype=mg.float32, device=device))
+    assert net.weight.dtype == np.float32 and net.weight.device == device
+    assert net.to(device, mg.float64).weight.dtype == np.float64
+
+
+@pytest.mark.parametrize("args, message", [((5j,), "expected a device"), (("cpu", mg.float32, 1), "at most two"),
+                                            ((np.int64,), "floating")])
+def test_to_names_a_wrong_argument(args, message):
+    with pytest.raises(TypeError, match=message):
+        mg.tensor([1.0]).to(*args)
+    with pytest.raises(TypeError, match=message):
+        mg.nn.Linear(1, 1).to(*args)

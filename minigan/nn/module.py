@@ -251,13 +251,16 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def to(self, device=None, dtype=None) -> Module:
-        """Move (and/or cast) every parameter and buffer in place; returns ``self``.
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False) -> Module:
+        """Move (and/or cast) every parameter and buffer in place; returns ``self``.  The arguments are PyTorch's:
+        ``net.to(device)``, ``net.to(mg.float64)``, ``net.to(device, dtype)``, ``net.to(tensor)``, or keywords.
 
         The Parameter objects stay the same, so an optimizer built before the move keeps working.
         ``dtype`` casts the floating-point tensors only (a step counter stays an integer).
         """
-        device = backend.normalize_device(device) if device is not None else None
+        device, dtype = backend.to_arguments("Module.to", args, device, dtype)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to: the dtype must be a floating one, got {dtype}")
 
         def moved(data):
             if device is not None:
