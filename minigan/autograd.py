@@ -132,7 +132,7 @@ class Tensor:
     @property
     def device(self) -> backend.Device:
         """'cpu' or 'gpu' (a ``mg.device``: a str, whose ``type`` is PyTorch's name, 'cpu' or 'cuda')."""
-        return backend.DEVICES[backend.device_of(self._data)]
+        return backend.device_object(self._data)
 
     @property
     def is_leaf(self) -> bool:

@@ -80,7 +80,12 @@ class Device(str):
         return f"device(type='{self.type}'{index})"
 
 
-DEVICES = {"cpu": Device("cpu"), "gpu": Device("gpu")}  # what ``tensor.device`` returns
+_DEVICES = {"cpu": Device("cpu"), "gpu": Device("gpu")}
+
+
+def device_object(array) -> Device:
+    """The device of an array as a ``mg.device`` (what ``tensor.device`` returns): 'cpu' or 'gpu', with ``.type``."""
+    return _DEVICES[device_of(array)]
 
 
 def to_arguments(op: str, args: tuple, device=None, dtype=None) -> tuple:

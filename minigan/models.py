@@ -63,6 +63,36 @@ def mnist_discriminator(hidden: int, dropout: float) -> nn.Module:
                          nn.Linear(hidden // 2, 1))
 
 
+def mnist_conv_generator(z_dim: int, channels: int) -> nn.Module:
+    """G: z ↦ x, convolutional: a 7×7 map of 2c channels from z, then two transposed convolutions double the
+    size (7 → 14 → 28) and narrow the channels (2c → c → 1); BatchNorm and ReLU between, tanh at the end, and
+    the digit flattened to 784 numbers like the MLP's."""
+    wide = 2 * channels
+    return nn.Sequential(nn.Linear(z_dim, wide * 7 * 7, bias=False), nn.BatchNorm1d(wide * 7 * 7), nn.ReLU(),
+                         nn.Unflatten(1, (wide, 7, 7)),
+                         nn.ConvTranspose2d(wide, channels, 4, 2, 1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(),
+                         nn.ConvTranspose2d(channels, 1, 4, 2, 1), nn.Tanh(), nn.Flatten())
+
+
+def mnist_conv_discriminator(channels: int, dropout: float) -> nn.Module:
+    """D: x ↦ logit, convolutional: two strided convolutions halve the size (28 → 14 → 7) and widen the channels
+    (1 → c → 2c), LeakyReLU(0.2) after each, then dropout and one linear layer to the logit."""
+    wide = 2 * channels
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, channels, 4, 2, 1), nn.LeakyReLU(0.2),
+                         nn.Conv2d(channels, wide, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Dropout(dropout),
+                         nn.Linear(wide * 7 * 7, 1))
+
+
+def mnist_networks(settings: dict) -> tuple[nn.Module, nn.Module]:
+    """mnist_gan's G and D for its settings: ``arch`` "conv" (``channels``) or "mlp" (``hidden``), both with
+    ``z_dim`` and D's ``dropout`` (a run saved before ``--arch`` existed is an MLP)."""
+    if settings.get("arch", "mlp") == "conv":
+        return (mnist_conv_generator(settings["z_dim"], settings["channels"]),
+                mnist_conv_discriminator(settings["channels"], settings["dropout"]))
+    return mnist_generator(settings["z_dim"], settings["hidden"]), mnist_discriminator(settings["hidden"],
+                                                                                      settings["dropout"])
+
+
 def dcgan_generator(z_dim: int, channels: int, size: int) -> nn.Module:
     """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
     channels, up to size × size × 3."""
@@ -160,8 +190,7 @@ def _mixture_scale(settings):
 register("toy_1d_gan", Sampler(build=lambda s: toy_networks(s["z_dim"], s["hidden"])[0], draw=_noise_draw(),
                                kind="points"))
 register("mixture_gan", Sampler(build=mixture_generator, draw=_noise_draw(_mixture_scale), kind="points"))
-register("mnist_gan", Sampler(build=lambda s: mnist_generator(s["z_dim"], s["hidden"]), draw=_noise_draw(),
-                              kind="images"))
+register("mnist_gan", Sampler(build=lambda s: mnist_networks(s)[0], draw=_noise_draw(), kind="images"))
 register("anime_faces_dcgan", Sampler(build=lambda s: dcgan_generator(s["z_dim"], s["g_channels"], s["size"]),
                                       draw=_noise_draw(), kind="images"))
 register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2), draw=_noise_draw(), kind="points",
@@ -169,4 +198,5 @@ register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2
 register("mnist_vae", Sampler(build=_vae_build, draw=_vae_draw, kind="images", model=("vae",)))
 
 __all__ = ["SAMPLERS", "Sampler", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "mixture_generator", "mlp",
-           "mnist_discriminator", "mnist_generator", "register", "relu_mlp", "toy_networks"]
+           "mnist_conv_discriminator", "mnist_conv_generator", "mnist_discriminator", "mnist_generator",
+           "mnist_networks", "register", "relu_mlp", "toy_networks"]

@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 import minigan as mg
+from minigan import nn
 from minigan.data import FACE_ATTRIBUTES
+from minigan.models import mnist_networks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,9 +34,10 @@ def written_json(path: Path) -> dict:
     return json.loads((path / "metrics.json").read_text())
 
 
-def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
+@pytest.mark.parametrize("arch", [["--arch", "conv", "--channels", "4"], ["--arch", "mlp", "--hidden", "32"]])
+def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device, arch):
     metrics = example("mnist_gan").main(["--device", device, "--out", str(tmp_path), "--steps", "101", "--batch", "16",
-                                         "--hidden", "32", "--z-dim", "8", "--samples", "50", "--no-progress"])
+                                         *arch, "--z-dim", "8", "--samples", "50", "--no-progress"])
     for name in ("samples_step00100.png", "samples_final.png", "samples_refined.png", "history.png", "samples.npy",
                  "metrics.json"):
         assert (tmp_path / name).is_file(), name
@@ -46,6 +49,7 @@ def test_mnist_gan_writes_grids_samples_and_metrics(tmp_path, device):
     assert 1 <= saved["classifier_score"] <= 10 and 9 < saved["classifier_score_real"] <= 10
     assert 0 <= saved["classes_generated"] <= 10 and len(saved["class_histogram"]) == 10
     assert saved["train_cpu_seconds"] > 0 and saved["settings"]["steps"] == 101
+    assert saved["settings"]["arch"] == arch[1] and saved["settings"]["lr"] == {"conv": 2e-4, "mlp": 1e-3}[arch[1]]
     # G's own samples are judged too, and D's correction moved them
     alone = saved["generator_alone"]
     assert alone["classifier_score_real"] == saved["classifier_score_real"] and alone["samples"] == 50
@@ -59,6 +63,18 @@ def test_mnist_gan_rejects_bad_refinement_settings_before_training(option, value
         example("mnist_gan").main(["--out", str(tmp_path / "never"), option, value])
     assert stop.value.code == 2 and "--refine-steps must be at least 0" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_mnist_networks_of_each_arch_and_of_a_run_saved_before_arch_existed():
+    settings = {"z_dim": 8, "channels": 4, "hidden": 32, "dropout": 0.3}
+    for arch in ("conv", "mlp", None):
+        G, D = mnist_networks({**settings, **({"arch": arch} if arch else {})})
+        convolutional = any(isinstance(m, nn.Conv2d) for m in D.modules())
+        assert any(isinstance(m, nn.ConvTranspose2d) for m in G.modules()) == convolutional == (arch == "conv")
+        G.eval()
+        D.eval()
+        x = G(mg.randn(5, 8))
+        assert x.shape == (5, 784) and D(x).shape == (5, 1)
 
 
 def test_mnist_gan_without_refinement_reports_g_alone(tmp_path):
