@@ -10,6 +10,11 @@ false peaks of D are pushed down round after round until D is high only where th
     python examples/discriminator_generates.py            # 1-D: arg max by enumeration, D(x) per round
     python examples/discriminator_generates.py --dim 2    # 2-D: arg max by gradient ascent, heat maps
 
+In --out: rounds_1d.png or rounds_2d.png (D(x) after some of the rounds), training.gif (D(x) and x̃ after every
+round), samples.npy (the final negatives), metrics.json, and checkpoint.npz, written every --save-every rounds
+(not updates: a round is the unit here), at the end and on Ctrl-C; --resume continues from it, and on the CPU
+an interrupted and resumed run ends with the same figures, samples and metrics as one never stopped.
+
 The algorithm is minigan/train/discriminator_generation.py.
 """
 import time
@@ -26,7 +31,7 @@ from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.metrics import ks_statistic, mmd2
 from minigan.metrics.modes import mode_metrics
 from minigan.plot import curves_gif, pyplot, save, scatter_gif
-from minigan.run import GIF, setup_run
+from minigan.run import GIF, Checkpoints, setup_run
 from minigan.train.discriminator_generation import (
     argmax_by_enumeration, argmax_by_gradient_ascent, discriminator_generation,
 )
@@ -96,7 +101,7 @@ def figure_2d(snapshots, positives, box, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/discriminator_generates")
+    parser = example_parser(__doc__, out="out/discriminator_generates", save_every=5, unit="rounds")
     parser.add_argument("--dim", type=int, choices=[1, 2], default=1, help="1-D (enumeration) or 2-D (gradient ascent)")
     parser.add_argument("--data", choices=["gaussian", "mixture"], default="gaussian", help="1-D positives")
     parser.add_argument("--rounds", type=int, default=20, help="rounds of the algorithm (default: %(default)s)")
@@ -119,7 +124,8 @@ def main(argv=None) -> dict:
 
     D = make_discriminator(args.dim, args.hidden)
     opt = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    snapshots = []
+    # what the figures show of each round: kept in the checkpoint, so that a resumed run draws every round
+    snapshots, rounds_ks, frames = [], [], []
     if args.dim == 1:
         data = Gaussian1D() if args.data == "gaussian" else Mixture1D()
         lo, hi = data.overall_mean - 5 * data.overall_std, data.overall_mean + 5 * data.overall_std
@@ -131,7 +137,8 @@ def main(argv=None) -> dict:
         bins = np.linspace(lo, hi, 61)
         peak = np.histogram(positives.numpy(), bins, density=True)[0].max()
 
-        def callback(r, D, negatives, x_tilde):
+        def callback(r, history):
+            negatives, x_tilde = history["negatives"], history["x_tilde"]
             ks = ks_statistic(negatives.numpy(), positives.numpy())
             rounds_ks.append(ks)
             if r in shown_rounds(args.rounds):
@@ -152,7 +159,8 @@ def main(argv=None) -> dict:
             starts = mg.rand(args.negatives, 2) * (2 * box) - box
             return argmax_by_gradient_ascent(D, starts, args.ascent_steps, args.ascent_lr, -box, box)
 
-        def callback(r, D, negatives, x_tilde):
+        def callback(r, history):
+            negatives, x_tilde = history["negatives"], history["x_tilde"]
             rounds_ks.append(mmd2(subsample(negatives.numpy()), positives.numpy()))
             if r in shown_rounds(args.rounds):
                 snapshots.append({"round": r, "D": d_of(D, plane).reshape(len(axis), len(axis)),
@@ -161,9 +169,15 @@ def main(argv=None) -> dict:
                 frames.append({"title": f"round {r + 1}: D(x) and x̃ = arg max D", "points": x_tilde.numpy()[:300],
                                "heat": d_of(D, plane).reshape(len(axis), len(axis))})
 
-    rounds_ks, frames = [], []
-    history = discriminator_generation(D, opt, positives, start_negatives, generate, args.rounds, args.steps,
-                                       keep=not args.replace, callback=callback, progress=not args.no_progress)
+    # checkpoint.npz in --out: every --save-every rounds, at the end, on Ctrl-C; --resume continues from it
+    checkpoints = Checkpoints(args, "discriminator_generates", out, {"D": D}, {"D": opt}, argv=argv, unit="round",
+                              state={"snapshots": snapshots, "rounds_ks": rounds_ks, "frames": frames})
+    start_round, history = checkpoints.resume()
+    with checkpoints:
+        history = discriminator_generation(D, opt, positives, start_negatives, generate, args.rounds, args.steps,
+                                           keep=not args.replace, callback=checkpoints.callback(callback),
+                                           progress=not args.no_progress, start_round=start_round, history=history)
+    checkpoints.save(args.rounds, history)
     negatives, x_tilde = history["negatives"].numpy(), history["x_tilde"].numpy()
     metrics = {"V_per_round": history["V"], "seconds": time.perf_counter() - start, "settings": vars(args)}
     if args.dim == 1:

@@ -12,9 +12,11 @@ to a logit: each unit of the second convolution sees a 7 × 7 neighbourhood), tr
 copies of them with 1 to 6 pixels lit at random places — the mistakes of a generator whose output pixels
 are independent of each other.  D has never seen an extended stroke.
 
-Figure what_do_we_miss.png (target, the two mistakes, their L1, L2 and D), the same comparison over every
-test digit of the class (how often D prefers the 6-pixel mistake), metrics.json, and mistakes.npy
-(target, 1-pixel mistake, 6-pixel mistake as rows of 784 pixels) in --out.
+In --out: the figure what_do_we_miss.png (target, the two mistakes, their L1, L2 and D), the same comparison
+over every test digit of the class (how often D prefers the 6-pixel mistake) in metrics.json, mistakes.npy
+(target, 1-pixel mistake, 6-pixel mistake as rows of 784 pixels), training.gif (D's score of each as it
+learns), and checkpoint.npz, written every --save-every updates, at the end and on Ctrl-C; --resume continues
+from it (on the CPU to the same D, bit for bit, as a run never stopped).
 
     python examples/what_do_we_miss.py                 # a "1"; about 40 s on a 2-core CPU
     python examples/what_do_we_miss.py --digit 7 --index 3
@@ -22,7 +24,6 @@ test digit of the class (how often D prefers the 6-pixel mistake), metrics.json,
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import minigan as mg
 from minigan import backend, nn, optim
@@ -30,8 +31,9 @@ from minigan.cli import example_parser
 from minigan.data import DataLoader, load_mnist, scale_images
 from minigan.functional import sigmoid
 from minigan.io import save_json, save_samples
-from minigan.plot import pyplot, save, save_gif
-from minigan.run import GIF, GIF_FRAMES, setup_run
+from minigan.plot import pyplot, save
+from minigan.run import Checkpoints, Frames, setup_run
+from minigan.train.autoencoder import progress_bar
 from minigan.train.objectives import Lecture
 
 SIDE = 28
@@ -95,31 +97,42 @@ def random_pixel_mistakes(x: np.ndarray) -> np.ndarray:
     return x_tilde.reshape(len(x), -1)
 
 
-def train_discriminator(x_train: np.ndarray, epochs: int, batch: int, lr: float, progress: bool, callback=None):
-    """D: x ↦ logit, trained with the lecture's Ṽ = 1/m Σ log D(x) + 1/m Σ log(1 − D(x̃)).
-
-    x̃ are the same real digits with random pixel mistakes (``random_pixel_mistakes``); ``callback(update, D)``
-    after every update, for the GIF.
-    """
+def make_discriminator() -> nn.Sequential:
+    """D: x ↦ logit, for x a row of 784 pixels."""
     # two 3 × 3 convolutions: each unit of the second sees a 7 × 7 neighbourhood, enough to tell a stroke's
     # end from a pixel on its own
-    D = nn.Sequential(nn.Unflatten(1, (1, SIDE, SIDE)), nn.Conv2d(1, 8, 3, 1, 1), nn.LeakyReLU(0.2),
-                      nn.Conv2d(8, 16, 3, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(16 * 14 * 14, 1))
-    opt = optim.Adam(D.parameters(), lr=lr, maximize=True)
+    return nn.Sequential(nn.Unflatten(1, (1, SIDE, SIDE)), nn.Conv2d(1, 8, 3, 1, 1), nn.LeakyReLU(0.2),
+                         nn.Conv2d(8, 16, 3, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(16 * 14 * 14, 1))
+
+
+def train_discriminator(D, opt, loader, epochs: int, progress: bool = True, callback=None, start_step: int = 0,
+                        history: dict | None = None) -> dict:
+    """Train D with the lecture's Ṽ = 1/m Σ log D(x) + 1/m Σ log(1 − D(x̃)), ``epochs`` passes over ``loader``.
+
+    x are the loader's real digits, x̃ the same digits with random pixel mistakes (``random_pixel_mistakes``);
+    ``opt`` ascends Ṽ (``maximize=True``).  ``callback(step, history)`` after every update (GIF, checkpoints).
+    start_step, history: to continue a run restored from a checkpoint (minigan/run.py), with ``loader`` restored
+    to where it was (``DataLoader.load_state_dict``).  Returns the history: ``V``, Ṽ at each update.
+    """
     objective = Lecture()
-    loader = DataLoader(x_train, batch_size=batch)
-    update = 0
-    for _ in tqdm(range(epochs), desc="D", disable=not progress):
+    history = history if history is not None else {"V": []}
+    bar = progress_bar(loader, epochs, "D", progress, start_step)
+    step = start_step
+    for _ in range(start_step // len(loader), epochs):  # a resumed run starts inside an epoch
         for (x,) in loader:
             x_tilde = mg.tensor(random_pixel_mistakes(x.numpy()))
             V, _, _ = objective.discriminator(D, x, x_tilde)
+            # θd ← θd + η ∇Ṽ(θd)
             opt.zero_grad()
             V.backward()
             opt.step()
-            update += 1
+            history["V"].append(V.item())
             if callback is not None:
-                callback(update, D)
-    return D
+                callback(step, history)
+            step += 1
+            bar.update(1)
+    bar.close()
+    return history
 
 
 def score(D, images: np.ndarray) -> np.ndarray:
@@ -129,32 +142,28 @@ def score(D, images: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the figures
-def scores_gif(frames, images, path) -> None:
-    """training.gif: the three images, and D's score of each as D learns (one frame per 1/40 of training)."""
+def scores_frames(fig, images):
+    """training.gif: the three images, and D's score of each as D learns (frames of (update, scores))."""
     names = ["target", "1 pixel wrong", "6 pixels wrong"]
+    for i, image in enumerate(images):
+        ax = fig.add_axes([0.04 + 0.32 * i, 0.5, 0.28, 0.38])
+        ax.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(names[i], fontsize=8)
+        ax.axis("off")
+    ax = fig.add_axes([0.1, 0.08, 0.85, 0.34])
+    bars = ax.bar(names, [0, 0, 0], color=["green", "tab:orange", "tab:blue"], animated=True)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("D(x)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    title = fig.suptitle("", fontsize=8, animated=True)
 
-    def draw(fig):
-        for i, image in enumerate(images):
-            ax = fig.add_axes([0.04 + 0.32 * i, 0.5, 0.28, 0.38])
-            ax.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
-            ax.set_title(names[i], fontsize=8)
-            ax.axis("off")
-        ax = fig.add_axes([0.1, 0.08, 0.85, 0.34])
-        bars = ax.bar(names, [0, 0, 0], color=["green", "tab:orange", "tab:blue"], animated=True)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("D(x)", fontsize=8)
-        ax.tick_params(labelsize=7)
-        title = fig.suptitle("", fontsize=8, animated=True)
-
-        def update(frame):
-            step, scores = frame
-            for bar, value in zip(bars, scores):
-                bar.set_height(value)
-            title.set_text(f"D after {step} updates: " + ", ".join(f"{v:.2f}" for v in scores))
-            return (*bars, title)
-        return update
-
-    save_gif(frames, draw, path, figsize=(4.5, 3.6))
+    def update(frame):
+        step, scores = frame
+        for bar, value in zip(bars, scores):
+            bar.set_height(value)
+        title.set_text(f"D after {step} updates: " + ", ".join(f"{v:.2f}" for v in scores))
+        return (*bars, title)
+    return update
 
 
 def figure(images, lit, l1, l2, d, path) -> None:
@@ -180,7 +189,7 @@ def figure(images, lit, l1, l2, d, path) -> None:
 
 def main(argv=None) -> dict:
     """Run the example with command-line arguments ``argv`` (default: sys.argv); return its metrics."""
-    parser = example_parser(__doc__, out="out/what_do_we_miss")
+    parser = example_parser(__doc__, out="out/what_do_we_miss", save_every=100)
     parser.add_argument("--digit", type=int, default=1, help="class of the target digit (default: %(default)s)")
     parser.add_argument("--index", type=int, default=0, help="which test digit of that class (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=15,
@@ -205,16 +214,20 @@ def main(argv=None) -> dict:
     six, six_lit = six_pixel_mistake(target)
     images = np.stack([target, one, six])
 
-    frames, updates = [], args.epochs * -(-len(x_train) // args.batch)
-    every = max(1, -(-updates // GIF_FRAMES))
-
-    def snapshot(update, D):  # training.gif: D's scores of the three images as it learns
-        if not args.no_gif and update % every == 0:
-            frames.append((update, score(D, images)))
-
-    D = train_discriminator(x_train, args.epochs, args.batch, args.lr, not args.no_progress, snapshot)
-    if frames:
-        scores_gif(frames, images, out / GIF)
+    D = make_discriminator()
+    opt = optim.Adam(D.parameters(), lr=args.lr, maximize=True)
+    loader = DataLoader(x_train, batch_size=args.batch)
+    # training.gif: D's scores of the three images as it learns
+    frames = Frames(args, args.epochs * len(loader), lambda update: (update, score(D, images)))
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    checkpoints = Checkpoints(args, "what_do_we_miss", out, {"D": D}, {"D": opt},
+                              state={"loader": loader, "frames": frames.frames}, argv=argv)
+    start_step, history = checkpoints.resume()
+    with checkpoints:
+        history = train_discriminator(D, opt, loader, args.epochs, progress=not args.no_progress, start_step=start_step,
+                                      history=history, callback=checkpoints.callback(frames.callback))
+    checkpoints.save(len(history["V"]), history)
+    frames.save(out, lambda fig: scores_frames(fig, images), figsize=(4.5, 3.6))
     l1 = np.abs(images - target).sum(axis=1)
     l2 = np.sqrt(((images - target) ** 2).sum(axis=1))
     d = score(D, images)

@@ -18,11 +18,11 @@ import os
 
 
 
-def example_parser(description: str | None, out: str = "out",
-                   save_every: int | None = None) -> argparse.ArgumentParser:
+def example_parser(description: str | None, out: str = "out", save_every: int | None = None,
+                   unit: str = "updates") -> argparse.ArgumentParser:
     """An argument parser with the options every example has: ``--device``, ``--seed``, ``--out`` and
     ``--no-progress`` and ``--no-gif``; with ``save_every`` (the example trains), also ``--save-every`` and ``--resume``
-    (checkpoint.npz in --out, minigan/run.py)."""
+    (checkpoint.npz in --out, minigan/run.py), ``--save-every`` counting ``unit`` (what the example's loop counts)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default=os.environ.get("MINIGAN_DEVICE", "cpu"),
                         help="cpu or gpu (gpu needs CuPy and a CUDA device; default: %(default)s)")
@@ -32,7 +32,7 @@ def example_parser(description: str | None, out: str = "out",
     parser.add_argument("--no-gif", action="store_true", help="do not draw training.gif (quicker short runs)")
     if save_every is not None:
         parser.add_argument("--save-every", type=positive_int, default=save_every,
-                            help="updates between checkpoints (checkpoint.npz in --out; also written at the end "
+                            help=f"{unit} between checkpoints (checkpoint.npz in --out; also written at the end "
                                  "and on Ctrl-C) (default: %(default)s)")
         parser.add_argument("--resume", action="store_true",
                             help="continue the run saved in --out/checkpoint.npz (same settings)")

@@ -79,12 +79,13 @@ class Checkpoints:
     It holds what ``python -m minigan.generate`` needs to rebuild the networks without the example (its name and
     settings), and what ``--resume`` needs to continue bit for bit on the CPU: the networks, the optimizers, the
     random state, the step, the history, and ``state`` (name ↦ a list or dict the example fills during training,
-    or an object with ``state_dict``/``load_state_dict`` such as a DataLoader).
+    or an object with ``state_dict``/``load_state_dict`` such as a DataLoader).  ``unit`` names what the loop
+    counts in the messages (a loop of rounds, ``discriminator_generation``, counts rounds).
     """
 
     def __init__(self, args, example: str, out: Path, models: dict, optimizers: dict, state: dict | None = None,
-                 argv=None):
-        self.args, self.example, self.path = args, example, Path(out) / CHECKPOINT
+                 argv=None, unit: str = "update"):
+        self.args, self.example, self.path, self.unit = args, example, Path(out) / CHECKPOINT, unit
         self.models, self.optimizers, self.state = models, optimizers, state or {}
         self.settings = settings_of(args)
         self.argv = list(sys.argv[1:] if argv is None else argv)
@@ -150,7 +151,7 @@ class Checkpoints:
             else:
                 target[:] = value
         self.saved_step = step
-        print(f"resuming {self.path} from update {step}")
+        print(f"resuming {self.path} from {self.unit} {step}")
         return step, history
 
     # ---- save
@@ -181,8 +182,8 @@ class Checkpoints:
             if self.stop_requested or (every and done % every == 0):
                 self.save(done, history_of(history) if history_of else history)
             if self.stop_requested:
-                print(f"\nstopped after update {done}; saved {self.path}. Continue with:\n  {self.resume_command()}",
-                      flush=True)
+                print(f"\nstopped after {self.unit} {done}; saved {self.path}. Continue with:\n"
+                      f"  {self.resume_command()}", flush=True)
                 raise SystemExit(INTERRUPTED)
 
         return callback
@@ -208,7 +209,7 @@ class Checkpoints:
         if self.stop_requested:  # a second Ctrl-C: stop now, without the checkpoint
             raise KeyboardInterrupt
         self.stop_requested = True
-        print("\nCtrl-C: finishing this update, then saving the checkpoint (Ctrl-C again to stop at once)",
+        print(f"\nCtrl-C: finishing this {self.unit}, then saving the checkpoint (Ctrl-C again to stop at once)",
               file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):

@@ -80,7 +80,7 @@ def test_one_dimensional_generation_matches_the_positives(device):
     rounds = []
     history = discriminator_generation(D, opt, positives, start, lambda D: argmax_by_enumeration(D, grid, 300, 5),
                                        rounds=12, steps=100, m=128, progress=False,
-                                       callback=lambda r, D, negatives, x_tilde: rounds.append(len(negatives.data)))
+                                       callback=lambda r, history: rounds.append(len(history["negatives"].data)))
     assert rounds == [300 * (r + 1) for r in range(12)]  # every generated negative is kept
     assert ks_statistic(history["negatives"].numpy(), positives.numpy()) < 0.1
     assert ks_statistic(start.numpy(), positives.numpy()) > 0.2  # where it started
@@ -95,6 +95,29 @@ def test_without_keep_only_the_last_round_is_the_negatives(device):
                                        keep=False, progress=False)
     assert history["negatives"] is history["x_tilde"] and history["negatives"].shape == (40, 1)
     assert len(history["V"]) == 3
+
+
+def test_a_run_continued_from_its_history_is_the_run_never_stopped(device):
+    """start_round and history continue the loop: rounds 0–1, then 2–3, are the four rounds at once (the history
+    holds the pool of negatives; the negatives passed in only start round 0)."""
+    grid = mg.tensor(np.linspace(-3, 3, 61)[:, None])
+    histories = []
+    for stops in ([4], [2, 4]):
+        mg.manual_seed(0)
+        D = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+        opt = optim.Adam(D.parameters(), lr=1e-2, maximize=True)
+        positives, start = mg.randn(100, 1), mg.randn(50, 1) * 3
+        history, seen = None, []
+        for begin, end in zip([0, *stops], stops):
+            history = discriminator_generation(D, opt, positives, start if begin == 0 else None,
+                                               lambda D: argmax_by_enumeration(D, grid, 20, 3), rounds=end, steps=3,
+                                               m=16, progress=False, start_round=begin, history=history,
+                                               callback=lambda r, history: seen.append(r))
+        assert seen == [0, 1, 2, 3]
+        histories.append(history)
+    whole, parts = histories
+    assert whole["V"] == parts["V"] and whole["negatives"].shape == (4 * 20, 1)
+    np.testing.assert_array_equal(parts["negatives"].numpy(), whole["negatives"].numpy())
 
 
 @pytest.mark.parametrize("dim", ["1", "2"])

@@ -63,3 +63,12 @@ def test_missing_damaged_or_foreign_checkpoints_name_the_file(tmp_path, mnist_ru
         main([str(tmp_path / "weights.npz")])
     with pytest.raises(SystemExit, match="not a conditional model"):
         main([str(mnist_run), "--label", "7"])
+
+
+@pytest.mark.parametrize("name", ["discriminator_generates", "what_do_we_miss"])
+def test_a_run_without_a_generator_is_refused_by_name(name, tmp_path):
+    """These examples train a discriminator alone: their checkpoints resume, but hold nothing to draw from."""
+    load(name).main([*TINY[name], "--out", str(tmp_path), "--no-progress", "--no-gif"])
+    with pytest.raises(SystemExit, match=rf"checkpoint\.npz: a checkpoint of '{name}', which minigan\.generate "
+                                         r"cannot draw from \(it can: .*mnist_gan"):
+        main([str(tmp_path)])

@@ -1,11 +1,13 @@
 """Checkpoints of the examples: Ctrl-C saves and exits 130, --resume continues bit for bit (CPU), and a checkpoint
 from another example or other settings is refused, naming what differs."""
+import json
 import signal
 
 import numpy as np
 import pytest
 
-from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
+from minigan.train.checkpoint import read_checkpoint
+from test_examples import TINY, as_array, load, restore_device  # noqa: F401  (the fixture restores the device)
 
 # per kind of loop: the example, its tiny settings, and the update after which Ctrl-C comes
 GAN_THEN_VAE = ["--steps", "10", "--hidden", "8", "--batch", "64", "--eval-points", "300", "--save-every", "4"]
@@ -18,10 +20,16 @@ CASES = {
     "vae": ("mnist_vae", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"], 5),
     "autoencoder": ("mnist_autoencoder", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"],
                     10),
+    "discriminator-rounds": ("discriminator_generates", ["--rounds", "4", "--steps", "3", "--negatives", "40",
+                                                         "--hidden", "8", "--save-every", "2"], 3),
+    "discriminator-mid-epoch": ("what_do_we_miss", ["--epochs", "2", "--batch", "20", "--train-digits", "60",
+                                                    "--save-every", "4"], 5),
 }
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "train_gan", "mnist_vae": "train_vae",
          "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae"),
-         "gan_objectives": "train_gan"}
+         "gan_objectives": "train_gan", "discriminator_generates": "discriminator_generation",
+         "what_do_we_miss": "train_discriminator"}
+UNITS = {"discriminator_generates": "round"}  # what the loop counts, where it is not updates
 
 
 def interrupted_at(module, loops, update: int):
@@ -54,21 +62,32 @@ def main(name, argv, interrupt=None):
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_interrupted_and_resumed_run_ends_with_the_same_samples(kind, tmp_path, capsys):
     name, argv, update = CASES[kind]
+    unit = UNITS.get(name, "update")
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     main(name, [*argv, "--out", str(whole), "--no-progress"])
     with pytest.raises(SystemExit) as stop:
         main(name, [*argv, "--out", str(parts), "--no-progress"], interrupt=update)
     assert stop.value.code == 130
     printed = capsys.readouterr().out
-    assert f"stopped after update {update}" in printed and "--resume" in printed.splitlines()[-1]
+    assert f"stopped after {unit} {update}" in printed and "--resume" in printed.splitlines()[-1]
     assert (parts / "checkpoint.npz").is_file() and not list(parts.glob("*.npy"))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works normally again
     main(name, [*argv, "--out", str(parts), "--no-progress", "--resume"])
-    assert f"resuming {parts / 'checkpoint.npz'} from update {update}" in capsys.readouterr().out
+    assert f"resuming {parts / 'checkpoint.npz'} from {unit} {update}" in capsys.readouterr().out
     arrays = sorted(p.name for p in whole.glob("*.npy"))
-    assert {"samples.npy", "reconstructions.npy", "gan_samples.npy"} & set(arrays)
+    assert {"samples.npy", "reconstructions.npy", "gan_samples.npy", "mistakes.npy"} & set(arrays)
     for file in arrays:
         np.testing.assert_array_equal(np.load(parts / file), np.load(whole / file), err_msg=file)
+    # the trained networks and the random state at the end, and every metric but the times and the options
+    ends = [read_checkpoint(run / "checkpoint.npz") for run in (parts, whole)]
+    assert ends[0]["step"] == ends[1]["step"] and ends[0]["rng"] == ends[1]["rng"]
+    for network, weights in ends[1]["models"].items():
+        for key, value in weights.items():
+            np.testing.assert_array_equal(as_array(ends[0]["models"][network][key]), as_array(value),
+                                          err_msg=f"{network}.{key}")
+    metrics = [{key: value for key, value in json.loads((run / "metrics.json").read_text()).items()
+                if "seconds" not in key and key != "settings"} for run in (parts, whole)]
+    assert metrics[0] == metrics[1]
     # the frames taken before Ctrl-C were kept in the checkpoint
     assert (parts / "training.gif").read_bytes() == (whole / "training.gif").read_bytes()
 

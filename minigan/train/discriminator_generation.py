@@ -96,30 +96,34 @@ def argmax_by_gradient_ascent(D, starts: Tensor, steps: int, lr: float, low: flo
 
 def discriminator_generation(D, opt, positives: Tensor, negatives: Tensor, generate, rounds: int,
                              steps: int = 200, m: int = 256, keep: bool = True, callback=None,
-                             progress: bool = True) -> dict:
-    """Generation by a discriminator alone: ``rounds`` iterations of the lecture's algorithm.
+                             progress: bool = True, start_round: int = 0, history: dict | None = None) -> dict:
+    """Generation by a discriminator alone: rounds ``start_round .. rounds − 1`` of the lecture's algorithm.
 
     D:          module, x ↦ logit (D(x) = σ(logit)); ``opt`` ascends its parameters (``maximize=True``).
     positives:  (N, d) tensor of positive examples; negatives: (M, d) tensor of random negatives to start.
     generate:   D ↦ (n, d) tensor of new negatives, e.g. ``lambda D: argmax_by_enumeration(D, grid, n, k)``.
     steps, m:   updates of D per round and examples per update.
     keep:       keep every generated negative (True) or only the latest round's (False); see the module.
-    callback:   optional ``callback(round, D, negatives, x_tilde)`` after each round, for figures.
+    callback:   optional ``callback(round, history)`` after each round (figures, checkpoints).
+    start_round, history: to continue a run restored from a checkpoint (minigan/run.py); the history holds the
+                pool of negatives, so ``negatives`` is then not used.
 
-    Returns ``{"V": Ṽ of D at the end of each round, "negatives": the final pool, "x_tilde": the last round's}``.
+    Returns the history: ``V``, Ṽ of D at the end of each round; ``negatives``, the pool so far (the negatives
+    of the next round); ``x_tilde``, the last round's arg maxes.
     """
-    history = {"V": []}
-    pool = None
-    for r in tqdm(range(rounds), desc="rounds", disable=not progress, dynamic_ncols=True):
+    history = history if history is not None else {"V": []}
+    if start_round:
+        negatives = history["negatives"].to(positives.device)  # a checkpoint's tensors come back on the CPU
+    for r in tqdm(range(start_round, rounds), desc="rounds", initial=start_round, total=rounds, disable=not progress,
+                  dynamic_ncols=True):
         # 1. Learn D: positives high, negatives low
         history["V"].append(train_discriminator(D, opt, positives, negatives, steps, m))
         # 2. Generate negative examples x̃ = arg max D(x)
         x_tilde = generate(D)
-        # 3. They are the next negatives (with the earlier generated ones when keep=True)
-        pool = cat([pool, x_tilde]) if keep and pool is not None else x_tilde
-        negatives = pool
+        # 3. They are the next negatives (with the earlier generated ones when keep=True; the random
+        #    negatives of the start only serve the first round)
+        negatives = cat([negatives, x_tilde]) if keep and r > 0 else x_tilde
+        history["negatives"], history["x_tilde"] = negatives, x_tilde
         if callback is not None:
-            callback(r, D, negatives, x_tilde)
-    history["negatives"] = negatives
-    history["x_tilde"] = x_tilde
+            callback(r, history)
     return history
