@@ -1,11 +1,11 @@
 """The lecture's GAN (sections 2 and 3) on MNIST: a generator against a discriminator.
 
 G turns a noise vector z ~ N(0, I) into a 28×28 digit (784 numbers in [−1, 1], tanh output); D turns a
-digit into one logit (D(x) = σ(logit), "how real").  By default both are small convolutional networks
-(--arch conv, minigan/models.py: mnist_conv_generator, mnist_conv_discriminator); --arch mlp gives the
-lecture's plain version, two MLPs (mnist_generator, mnist_discriminator).  Both are trained on the bundled
-MNIST train split (4,000 digits) with the loop of minigan/train/gan.py, step for step the lecture's
-algorithm.  In --out:
+digit into one logit (D(x) = σ(logit), "how real").  By default both are MLPs (--arch mlp, minigan/models.py:
+mnist_generator, mnist_discriminator); --arch conv gives small convolutional networks instead
+(mnist_conv_generator, mnist_conv_discriminator; docs/results.md says how far each gets).  Both are trained on
+the bundled MNIST train split (4,000 digits) with the loop of minigan/train/gan.py, step for step the
+lecture's algorithm.  In --out:
 
     samples_step00100.png ...  the same 100 z's drawn by G after 100, 1000, 2000, 5000, ... updates
     samples_final.png          and at the end of training
@@ -27,7 +27,7 @@ takes --refine-steps Langevin steps on E(z) = ½‖z‖² − β·logit D(G(z)) 
 gives G's own samples.
 
     python examples/mnist_gan.py                         # the default run (see docs/results.md)
-    python examples/mnist_gan.py --arch mlp              # two MLPs (see docs/results.md)
+    python examples/mnist_gan.py --arch conv             # convolutional G and D (see docs/results.md)
     python examples/mnist_gan.py --steps 2000 --out out/quick
     python examples/mnist_gan.py --device gpu
 """
@@ -66,11 +66,11 @@ ARCH_DEFAULTS = {
 
 def main(argv=None) -> dict:
     parser = example_parser(__doc__, out="out/mnist_gan", save_every=1000)
-    parser.add_argument("--arch", choices=sorted(ARCH_DEFAULTS), default="conv",
-                        help="convolutional G and D, or the lecture's two MLPs (default: %(default)s)")
-    parser.add_argument("--steps", type=int, help="training iterations (default: 5000 for conv, 20000 for mlp)")
+    parser.add_argument("--arch", choices=sorted(ARCH_DEFAULTS), default="mlp",
+                        help="the lecture's two MLPs, or convolutional G and D (default: %(default)s)")
+    parser.add_argument("--steps", type=int, help="training iterations (default: 20000 for mlp, 5000 for conv)")
     parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
-    parser.add_argument("--lr", type=float, help="Adam learning rate η (default: 2e-4 for conv, 1e-3 for mlp)")
+    parser.add_argument("--lr", type=float, help="Adam learning rate η (default: 1e-3 for mlp, 2e-4 for conv)")
     parser.add_argument("--z-dim", type=int, default=64, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--channels", type=int, default=32,
                         help="conv: channels of G's last and D's first convolution (default: %(default)s)")

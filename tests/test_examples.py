@@ -16,7 +16,7 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
 # the smallest settings that still run each example's whole path
 TINY = {
     "toy_1d_gan": ["--steps", "30", "--batch", "32"],
-    "mnist_gan": ["--steps", "12", "--batch", "16", "--channels", "4", "--z-dim", "8", "--samples", "40",
+    "mnist_gan": ["--steps", "12", "--batch", "16", "--hidden", "32", "--z-dim", "8", "--samples", "40",
                   "--refine-steps", "2"],
     "mixture_gan": ["--steps", "20", "--batch", "64", "--hidden", "16"],
     "anime_faces_dcgan": ["--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20", "--g-channels", "4",
