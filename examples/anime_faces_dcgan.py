@@ -33,17 +33,14 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
 from minigan.cli import add_ema_option, example_parser
-from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces, sample_batch
+from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
 from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
-from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, image_grid, pyplot, save, save_image_grid
-from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
-from minigan.train import AveragedModel, PacDiscriminator, train_gan
-from minigan.train.diagnostics import GradientNorms
-from minigan.train.shared import halfway_decay
+from minigan.plot import diagnostics_figure, gan_history_figure, image_grid, pyplot, save, save_image_grid
+from minigan.run import generate, setup_run, train_image_gan
+from minigan.train import PacDiscriminator
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
@@ -160,29 +157,8 @@ def main(argv=None) -> dict:
     dcgan_init(D)
     if args.pack > 1:  # section 12: D judges packs of --pack faces, which penalises unbalanced attributes
         D = PacDiscriminator(D, args.pack)
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(64, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
-    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
-    callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=8)
-    # training.gif: the same z's drawn by G every 1/40 of the run
-    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(G_average or G, z_shown))))
-
-    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
-    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, "anime_faces_dcgan", out, models, {"D": opt_D, "G": opt_G},
-                              state={"frames": frames.frames}, argv=argv)
-    start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
-    with checkpoints:
-        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
-                            opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history,
-                            callback=checkpoints.callback(norms, callback, frames.callback),
-                            progress=not args.no_progress, average=G_average)
-    checkpoints.save(args.steps, history)
-    G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
+    G, history = train_image_gan(args, "anime_faces_dcgan", out, G, D, x_train, z_shown, nrow=8, argv=argv)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     classifier = face_classifier()
@@ -192,7 +168,6 @@ def main(argv=None) -> dict:
     shown = traversal_figure(G, classifier, change, z, args.traversal_rows, out / "traversal.png")
     gan_history_figure(history, out / "history.png")
     diagnostics_figure(history, out / "diagnostics.png")
-    frames.save(out, nrow=8)
     save_samples(samples, out / "samples.npy")
     metrics = {
         **face_metrics(samples, reference, classifier),

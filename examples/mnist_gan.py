@@ -36,17 +36,14 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
 from minigan.cli import add_ema_option, example_parser
-from minigan.data import load_mnist, sample_batch, scale_images
+from minigan.data import load_mnist, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
 from minigan.models import dcgan_init, mnist_networks
-from minigan.plot import diagnostics_figure, as_uint8, gan_history_figure, save_image_grid
-from minigan.run import Checkpoints, Frames, generate, lecture_snapshots, setup_run
-from minigan.train import AveragedModel, refine_latents, train_gan
-from minigan.train.diagnostics import GradientNorms
-from minigan.train.shared import halfway_decay
+from minigan.plot import diagnostics_figure, gan_history_figure, save_image_grid
+from minigan.run import generate, setup_run, train_image_gan
+from minigan.train import refine_latents
 
 
 def nearest_distances(x: np.ndarray, database: np.ndarray) -> np.ndarray:
@@ -102,29 +99,8 @@ def main(argv=None) -> dict:
     if args.arch == "conv":
         dcgan_init(G)
         dcgan_init(D)
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(100, args.z_dim)  # the same z's in every grid, so the grids show G changing
-    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
-    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
-    callback = lecture_snapshots(G_average or G, z_shown, out, args.steps, nrow=10)
-    # training.gif: the same z's drawn by G every 1/40 of the run
-    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(G_average or G, z_shown))))
-
-    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
-    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, "mnist_gan", out, models, {"D": opt_D, "G": opt_G},
-                              state={"frames": frames.frames}, argv=argv)
-    start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
-    with checkpoints:
-        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D,
-                            opt_G, steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history,
-                            callback=checkpoints.callback(norms, callback, frames.callback),
-                            progress=not args.no_progress, average=G_average)
-    checkpoints.save(args.steps, history)
-    G = G_average or G  # from here on, the G that draws the samples: the averaged one when --ema is set
+    G, history = train_image_gan(args, "mnist_gan", out, G, D, x_train, z_shown, nrow=10, argv=argv)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     z = mg.randn(args.samples, args.z_dim)
@@ -137,7 +113,6 @@ def main(argv=None) -> dict:
                     title=f"the same z's after {args.refine_steps} steps of D's correction (β = {args.refine_beta:g})")
     gan_history_figure(history, out / "history.png")
     diagnostics_figure(history, out / "diagnostics.png")
-    frames.save(out, nrow=10)
     save_samples(samples, out / "samples.npy")
     # Section 5: "most outputs never appear in training".  A generated digit is as far from its nearest
     # training digit as a new real (test) digit is, unless G copies the training set.

@@ -1,5 +1,6 @@
 """What a training run of an example does around the loop: the output folder, checkpoints (save, resume,
-Ctrl-C), evaluation-mode sampling, and the snapshots at the lecture's update counts.
+Ctrl-C), evaluation-mode sampling, the snapshots at the lecture's update counts, and the image GANs' whole
+training run (train_image_gan).
 
     checkpoints = Checkpoints(args, "mnist_gan", out, models={"G": G, "D": D}, optimizers={"D": opt_D, "G": opt_G})
     start, history = checkpoints.resume()          # (0, None) unless --resume
@@ -16,9 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from minigan import backend
+from minigan import backend, optim
+from minigan.creation import randn, tensor
+from minigan.data import sample_batch
 from minigan.io import CheckpointError
+from minigan.metrics.classifier import in_batches
+from minigan.plot import as_uint8, image_grid_gif, save_gif, save_image_grid
+from minigan.train import AveragedModel, train_gan
 from minigan.train.checkpoint import read_checkpoint, restore, save_checkpoint
+from minigan.train.diagnostics import GradientNorms
+from minigan.train.shared import halfway_decay
 
 # options that say how a run is watched and where it is kept, not what it trains: a resumed run may change them
 RUN_OPTIONS = ("out", "resume", "save_every", "no_progress", "no_gif", "device")
@@ -44,8 +52,6 @@ def generate(G, z, batch: int = 500) -> np.ndarray:
 
     G is put back in training mode afterwards.
     """
-    from minigan.metrics.classifier import in_batches
-
     G.eval()
     try:
         return in_batches(G, z, batch)
@@ -56,8 +62,6 @@ def generate(G, z, batch: int = 500) -> np.ndarray:
 def lecture_snapshots(G, z, out: Path, steps: int, nrow: int):
     """A ``train_gan`` callback that saves G(z) for the same z as ``samples_stepNNNNN.png`` in ``out`` after
     each of the lecture's update counts that the run reaches (``LECTURE_UPDATES`` below ``steps``)."""
-    from minigan.plot import save_image_grid
-
     shown_at = {n for n in LECTURE_UPDATES if n < steps}
 
     def callback(step, history):
@@ -242,17 +246,48 @@ class Frames:
         ``draw``, image grids (frames of ``(update, images)``)."""
         if not self.enabled or not self.frames:
             return
-        from minigan import plot
-
         if draw is None:
-            plot.image_grid_gif(self.frames, Path(out) / GIF, **kwargs)
+            image_grid_gif(self.frames, Path(out) / GIF, **kwargs)
         else:
-            plot.save_gif(self.frames, draw, Path(out) / GIF, **kwargs)
+            save_gif(self.frames, draw, Path(out) / GIF, **kwargs)
 
 
 def fixed_noise(seed: int, n: int, dim: int):
     """n noise vectors z ~ N(0, I) for GIF frames, from a NumPy generator of their own (minigan's generators,
     and so the training run, are not touched)."""
-    from minigan.creation import tensor
-
     return tensor(np.random.default_rng([seed, 2018]).standard_normal((n, dim), dtype=np.float32))
+
+
+def train_image_gan(args, example: str, out: Path, G, D, x_train, z_shown, nrow: int, argv=None):
+    """The training run of an image GAN example (mnist_gan, anime_faces_dcgan): the lecture's loop
+    (minigan/train/gan.py) on the rows of ``x_train``, z ~ N(0, I) of ``--z-dim``, ``--batch`` examples per step,
+    Adam(``--lr``, β = (0.5, 0.999)) for both networks, and the learning rate decaying linearly to 0 over the second
+    half of the ``--steps`` updates.  Around it: G's drawings of the same ``z_shown`` at the lecture's update counts
+    and in training.gif (``nrow`` faces per row), checkpoint.npz (``--save-every``, Ctrl-C, ``--resume``), each
+    layer's gradient norm for diagnostics.png, and with ``--ema`` the average of G's weights.
+
+    Returns (the G that draws the samples: the average of G's weights with ``--ema``, else G; the history).
+    """
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    drawing = G_average or G
+    snapshots = lecture_snapshots(drawing, z_shown, out, args.steps, nrow=nrow)
+    # training.gif: the same z's drawn by G every 1/40 of the run
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(drawing, z_shown))))
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, example, out, models, {"D": opt_D, "G": opt_G}, state={"frames": frames.frames},
+                              argv=argv)
+    start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
+    with checkpoints:
+        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: randn(m, args.z_dim), opt_D, opt_G,
+                            steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
+                            start_step=start_step, history=history,
+                            callback=checkpoints.callback(norms, snapshots, frames.callback),
+                            progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
+    frames.save(out, nrow=nrow)
+    return drawing, history
