@@ -18,10 +18,11 @@ CASES = {
     "vae": ("mnist_vae", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"], 5),
     "autoencoder": ("mnist_autoencoder", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"],
                     10),
+    "sentences-gan-then-vae-in-the-vae": ("sentence_gan", TINY["sentence_gan"] + ["--save-every", "4"], 14),
 }
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "train_gan", "mnist_vae": "train_vae",
          "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae"),
-         "gan_objectives": "train_gan"}
+         "gan_objectives": "train_gan", "sentence_gan": ("train_gan", "train_vae")}
 
 
 def interrupted_at(module, loops, update: int):

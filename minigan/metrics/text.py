@@ -38,17 +38,23 @@ def js_divergence(p: collections.Counter, q: collections.Counter) -> float:
     return js
 
 
+def ngram_tables(sentences, orders=(1, 2, 3, 4)) -> dict:
+    """{n: ngram_counts(sentences, n)} for each n in ``orders``: held-out lines counted once for many comparisons."""
+    return {n: ngram_counts(sentences, n) for n in orders}
+
+
 def ngram_js(samples, reference, orders=(1, 2, 3, 4)) -> dict:
     """{"js_1": …, …, "js_4": …}: the JS divergence of the word n-gram distributions of ``samples`` and
-    ``reference`` (held-out lines) for each n in ``orders``."""
-    return {f"js_{n}": js_divergence(ngram_counts(samples, n), ngram_counts(reference, n)) for n in orders}
+    ``reference`` (held-out lines, or their ``ngram_tables``) for each n in ``orders``."""
+    tables = reference if isinstance(reference, dict) else ngram_tables(reference, orders)
+    return {f"js_{n}": js_divergence(ngram_counts(samples, n), tables[n]) for n in orders}
 
 
 def sentence_metrics(samples, train, heldout, words, toy: bool) -> dict:
     """The numbers of the sentence GAN's metrics.json for the generated sentences ``samples``.
 
     train:   the training sentences (a sample found among them is not new);
-    heldout: lines the generator never saw, for the n-gram divergences;
+    heldout: lines the generator never saw (or their ``ngram_tables``), for the n-gram divergences;
     words:   the vocabulary's words (no padding), for the words never produced;
     toy:     whether the sentences are the toy language's, which adds the parser's verdicts.
     """
