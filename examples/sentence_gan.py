@@ -41,7 +41,7 @@ from minigan import nn, optim
 from minigan.cli import example_parser, positive_int
 from minigan.data import sample_batch
 from minigan.data.text import text_corpus, toy_corpus
-from minigan.io import save_json, save_samples
+from minigan.io import atomic_write, save_json
 from minigan.metrics import grammar
 from minigan.metrics.text import ngram_tables, sentence_metrics
 from minigan.models import mlp, sentence_decoder, sentence_discriminator, sentence_generator
@@ -170,7 +170,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch", type=positive_int, default=64, help="m, sentences per update (default: %(default)s)")
     parser.add_argument("--d-steps", type=positive_int, default=5,
                         help="k, D's updates per G update (default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate η of all three (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=5e-4,
+                        help="Adam learning rate η of all three (default: %(default)s)")
     parser.add_argument("--z-dim", type=positive_int, default=32,
                         help="dimension of z (GAN) and of the code c (VAE) (default: %(default)s)")
     parser.add_argument("--hidden", type=positive_int, default=256,
@@ -185,8 +186,11 @@ def main(argv=None) -> dict:
     out = setup_run(args)
     start, cpu_start = time.perf_counter(), time.process_time()
 
-    corpus = toy_corpus(args.seed, train=args.train_sentences) if args.data is None else \
-        text_corpus(args.data, args.max_words, args.min_count, seed=args.seed)
+    try:
+        corpus = toy_corpus(args.seed, train=args.train_sentences) if args.data is None else \
+            text_corpus(args.data, args.max_words, args.min_count, seed=args.seed)
+    except ValueError as err:  # an empty, binary or unreadable --data file: its name and what is wrong
+        raise SystemExit(f"sentence_gan: {err}") from None
     (out / "train.txt").write_text("\n".join(corpus.train) + "\n", encoding="utf-8")
     vocabulary, length, size = corpus.vocabulary, corpus.length, len(corpus.vocabulary)
     print(f"{len(corpus.train)} training sentences of {corpus.source}, {len(vocabulary.words)} words, "
@@ -254,7 +258,8 @@ def main(argv=None) -> dict:
                for name, sentences in (("gan", gan_sentences), ("vae", vae_sentences))}
     for name, sentences in (("samples", gan_sentences), ("vae_samples", vae_sentences)):
         (out / f"{name}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
-        save_samples(vocabulary.encode(sentences, length), out / f"{name}.npy")
+        ids = vocabulary.encode(sentences, length)  # word indices: int64, not save_samples' float32
+        atomic_write(out / f"{name}.npy", lambda file, ids=ids: np.save(file, ids))
     history_figure(gan_history, vae_history, out / "history.png")
     errors_figure(records, out / "errors.png")
     if frames.enabled and frames.frames:
