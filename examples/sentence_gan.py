@@ -9,7 +9,8 @@ G maps z ~ N(0, I) to one distribution over the vocabulary per position (a softm
 differentiable); D reads a real sentence as one-hot rows and G's as those distributions, all positions at once
 (minigan/models.py: sentence_generator, sentence_discriminator).  A sentence is read from G by the arg max of each
 position, cut at the first ".".  The default objective is WGAN-GP (Gulrajani et al. 2017, section 6, where the
-lecture's objective failed on text); --loss gan is the lecture's (docs/lecture.md, section 5, compares them).
+lecture's objective failed on text), k = 5 critic updates per G update, Adam(5e-4, β = (0.5, 0.9)), the rate held for
+half the run and then decaying linearly to 0; --loss gan is the lecture's (docs/lecture.md, section 5).
 
 The comparison (section 7, "what do we miss?", for words): a VAE whose decoder is G's network up to the softmax
 (minigan/models.py: sentence_decoder), trained word by word on the same sentences with a per-position likelihood,
