@@ -133,6 +133,27 @@ def mixture_generator(settings: dict) -> nn.Module:
     return mlp(settings["z_dim"], settings["hidden"], 2, settings["layers"], activation)
 
 
+def sentence_decoder(z_dim: int, hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+    """z ↦ logits, one row over the vocabulary per position: (N, z_dim) → (N, length, vocabulary_size).  An MLP
+    with two ReLU layers: its last layer makes every position's logits from the same hidden units, so the words are
+    independent given them (lecture section 7).  The sentence GAN's G and the comparison VAE's decoder."""
+    return nn.Sequential(mlp(z_dim, hidden, length * vocabulary_size, activation=nn.ReLU),
+                         nn.Unflatten(1, (length, vocabulary_size)))
+
+
+def sentence_generator(z_dim: int, hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+    """G: z ↦ one distribution over the vocabulary per position (``sentence_decoder`` then a softmax per row), so
+    that G stays differentiable; a sentence is read from it by the arg max of each row."""
+    return nn.Sequential(sentence_decoder(z_dim, hidden, length, vocabulary_size), nn.Softmax(dim=-1))
+
+
+def sentence_discriminator(hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+    """D: a whole sentence, as one row per position (one-hot for a real one, G's distributions for a generated
+    one), ↦ one number.  An MLP over all positions at once: it judges the finished sentence (section 5's top-down
+    view), so an agreement between words eight positions apart is as visible to it as one between neighbours."""
+    return nn.Sequential(nn.Flatten(), mlp(length * vocabulary_size, hidden, 1))
+
+
 # ---------------------------------------------------------------- drawing from a saved run
 @dataclass
 class Sampler:
@@ -197,6 +218,34 @@ register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2
                                   model=("G",)))
 register("mnist_vae", Sampler(build=_vae_build, draw=_vae_draw, kind="images", model=("vae",)))
 
+
+def _sentence_corpus(settings):
+    """The corpus a sentence_gan run trained on, rebuilt from its settings (the toy language by its seed, or its
+    --data file read again)."""
+    from minigan.data.text import text_corpus, toy_corpus
+
+    if settings["data"] is None:
+        return toy_corpus(settings["seed"], train=settings["train_sentences"])
+    return text_corpus(settings["data"], settings["max_words"], settings["min_count"], seed=settings["seed"])
+
+
+def _sentence_build(settings):
+    corpus = _sentence_corpus(settings)
+    G = sentence_generator(settings["z_dim"], settings["hidden"], corpus.length, len(corpus.vocabulary))
+    G.vocabulary = corpus.vocabulary  # how draw reads the rows back as words
+    return G
+
+
+def _sentence_draw(G, n, settings, condition):
+    """n sentences: G(z) for z ~ N(0, I), the arg max of each position, cut at the first "." (or padding)."""
+    with no_grad():
+        probabilities = G(randn(n, settings["z_dim"])).numpy()
+    return G.vocabulary.decode(probabilities.argmax(axis=-1))
+
+
+register("sentence_gan", Sampler(build=_sentence_build, draw=_sentence_draw, kind="text"))
+
 __all__ = ["SAMPLERS", "Sampler", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "mixture_generator", "mlp",
            "mnist_conv_discriminator", "mnist_conv_generator", "mnist_discriminator", "mnist_generator",
-           "mnist_networks", "register", "relu_mlp", "toy_networks"]
+           "mnist_networks", "register", "relu_mlp", "sentence_decoder", "sentence_discriminator", "sentence_generator",
+           "toy_networks"]

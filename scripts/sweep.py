@@ -51,6 +51,8 @@ TARGETS = {
     "anime_faces_dcgan": [("max_attribute_tv", "<=", 0.10)],
     "mnist_gan": [("ratio", ">=", 0.9), ("classes_generated", ">=", 10), ("class_kl_from_uniform", "<=", 0.05),
                   ("seconds", "<=", 600), ("generator_alone.ratio", ">=", 0.9)],
+    "sentence_gan": [("gan.grammatical", ">=", 0.9), ("gan.grammatical_and_new", ">=", 0.5),
+                     ("gan.distinct", ">=", 5000), ("gan.unused_word_count", "<=", 0), ("seconds", "<=", 600)],
 }
 # Targets on the whole sweep rather than on each run: (metric, statistic, test, bound)
 SWEEP_TARGETS = {"mixture_gan --data grid": [("modes", "mean", ">=", 24.8)]}

@@ -27,6 +27,8 @@ TINY = {
     "gan_objectives": ["--steps", "20", "--d-head-start", "5", "--eval-every", "10"],
     "discriminator_generates": ["--rounds", "2", "--steps", "5", "--negatives", "40"],
     "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
+    "sentence_gan": ["--steps", "10", "--batch", "16", "--hidden", "16", "--z-dim", "4", "--samples", "50",
+                     "--train-sentences", "200", "--eval-every", "5", "--d-steps", "1"],
 }
 COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
 GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan")  # they write diagnostics.png

@@ -2,7 +2,8 @@
 
 Grouped by file: ``math`` (arithmetic, elementwise functions, matmul), ``reduce`` (sum, mean, max,
 var), ``shape`` (reshape, transpose, indexing, joining, broadcasting), ``activation``, ``layers``
-(linear, dropout, batch_norm), ``conv`` (conv2d, conv_transpose2d, pooling, upsampling) and ``loss``.
+(linear, dropout, batch_norm), ``conv`` (conv2d, conv_transpose2d, pooling, upsampling), ``loss`` and
+``words`` (one_hot, embedding, gumbel_softmax).
 Importing this package also gives Tensor its operators.
 """
 from minigan.autograd import Tensor
@@ -22,6 +23,7 @@ from minigan.functional.shape import (
     broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
     transpose, unsqueeze,
 )
+from minigan.functional.words import embedding, gumbel_softmax, one_hot
 
 
 def _install_operators() -> None:
@@ -56,9 +58,9 @@ _install_operators()
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
-    "conv_transpose2d", "div", "dropout", "eq", "exp", "flatten", "ge", "getitem", "gt", "l1_loss", "le",
+    "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "flatten", "ge", "getitem", "gt", "l1_loss", "le",
     "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
-    "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "permute", "pow", "relu", "reshape",
+    "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
     "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to",
     "swapaxes", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var",
 ]

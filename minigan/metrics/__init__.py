@@ -5,6 +5,7 @@
 ``modes``: mode coverage on a mixture with known modes (VEEGAN/PacGAN protocol).
 ``classifier``: generated images judged by a shipped classifier (MNIST digits, toy-face attributes):
 classifier score, class coverage and balance, attribute TV distances, Fréchet distance.
+``grammar`` and ``text``: sentences, by the exact parser of the toy language and by n-gram statistics.
 """
 from minigan.metrics.classifier import (
     class_coverage, class_histogram, classifier_score, digit_classifier, digit_metrics, face_classifier, face_metrics,

@@ -1,4 +1,5 @@
-"""Layers: Linear, the activations, Dropout, Flatten/Unflatten and Sequential (PyTorch's names and layouts)."""
+"""Layers: Linear, Embedding, the activations (Softmax too), Dropout, Flatten/Unflatten and Sequential (PyTorch's names and
+layouts)."""
 from __future__ import annotations
 
 import math
@@ -42,6 +43,25 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Embedding(Module):
+    """A lookup table: word index v ↦ row v of ``weight``, of shape (num_embeddings, embedding_dim) as in PyTorch,
+    initialised N(0, 1) as there.  ``Embedding(V, d)(x)`` equals ``one_hot(x, V).float() @ weight`` without forming
+    the one-hot rows."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int):
+        super().__init__()
+        self.num_embeddings = _validate.integer(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _validate.integer(embedding_dim, "embedding_dim", "Embedding")
+        self.weight = Parameter(zeros(self.num_embeddings, self.embedding_dim))
+        init.normal_(self.weight)
+
+    def forward(self, x) -> Tensor:
+        return F.embedding(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
 class ReLU(Module):
@@ -90,6 +110,20 @@ class Softplus(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softplus(x)
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along ``dim`` (PyTorch's ``nn.Softmax(dim)``): a distribution per row."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmax(x, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Dropout(Module):

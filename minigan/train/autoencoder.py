@@ -18,7 +18,7 @@ from minigan.autograd import Tensor
 from minigan.nn import Module
 from minigan.train.shared import finite
 
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "categorical")
 
 
 def reconstruction_error(x_hat: Tensor, x, likelihood: str = "bernoulli", log_scale: Tensor | None = None) -> Tensor:
@@ -29,12 +29,17 @@ def reconstruction_error(x_hat: Tensor, x, likelihood: str = "bernoulli", log_sc
         (the binary cross-entropy with logits, summed over pixels: never the log of 0).
     ``"gaussian"``: ``x_hat`` holds means μ, ``log_scale`` s the log standard deviation per coordinate
         (0 if not given); −log p(x | μ) = Σ ½((x − μ)/exp(s))² + s + ½ log 2π.
+    ``"categorical"``: ``x_hat`` holds logits l, a row per position over the words of a vocabulary, and x the
+        one-hot rows of the words; −log p(x | l) = Σ_positions −log softmax(l)[word], each position on its own
+        (the decoder's words are independent given its input: lecture section 7).
     Returns a tensor with one value per example (summed over every axis but the first).
     """
     if likelihood not in LIKELIHOODS:
         raise ValueError(f"reconstruction_error: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
     if likelihood == "bernoulli":
         per_value = F.binary_cross_entropy_with_logits(x_hat, x, reduction="none")
+    elif likelihood == "categorical":
+        per_value = -(x * F.log_softmax(x_hat, axis=-1))
     else:
         if log_scale is None:
             z = x_hat - x

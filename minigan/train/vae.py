@@ -40,7 +40,8 @@ def kl_divergence(m: Tensor, sigma: Tensor) -> Tensor:
 
 
 class VAE(Module):
-    """encoder: x ↦ 2n numbers, read as (m₁…m_n, σ₁…σ_n); decoder: c ↦ x̂ (logits for ``"bernoulli"``).
+    """encoder: x ↦ 2n numbers, read as (m₁…m_n, σ₁…σ_n); decoder: c ↦ x̂ (logits for ``"bernoulli"`` and
+    ``"categorical"``).
 
     ``likelihood="gaussian"`` (real-valued data) adds one learned parameter per data coordinate,
     ``log_scale``: the log standard deviation of p(x | c) = N(decoder(c), exp(log_scale)²).
@@ -71,8 +72,11 @@ class VAE(Module):
         return h[:, :n], h[:, n:]
 
     def decode(self, c: Tensor) -> Tensor:
-        """The mean of p(x | c), in the data's range (σ(logit) for pixels in [0, 1])."""
+        """The mean of p(x | c), in the data's range (σ(logit) for pixels in [0, 1], softmax(logits) per position
+        for words)."""
         out = self.decoder(c)
+        if self.likelihood == "categorical":
+            return F.softmax(out, axis=-1)
         return F.sigmoid(out) if self.likelihood == "bernoulli" else out
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -1,0 +1,96 @@
+"""Ops for words: one-hot rows, embeddings, and Gumbel-softmax samples.
+
+A sentence is a row of word indices (integers); D reads it as one one-hot row per position (``one_hot``), an
+embedding layer reads it as the rows of a weight matrix (``embedding``, the same as ``one_hot(x) @ W`` without
+forming the one-hot rows), and ``gumbel_softmax`` draws a relaxed one-hot row from a row of logits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minigan import backend
+from minigan.autograd import Function, Tensor, no_grad
+from minigan.functional._convert import check_tensor
+from minigan.functional.activation import softmax
+from minigan.functional.shape import GetItemGrad
+
+
+def _indices(indices, op: str, like=None):
+    """``indices`` (an integer Tensor or array) as an integer array on ``like``'s device, or an error."""
+    array = indices.data if isinstance(indices, Tensor) else indices
+    if not hasattr(array, "dtype"):
+        array = np.asarray(array)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: the indices must be integers, got dtype {array.dtype}")
+    if like is not None:
+        array = backend.to_device(array, backend.device_of(like))
+    return array
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """One row per index: 1 at the index, 0 elsewhere, as PyTorch's ``F.one_hot`` (int64, a new last axis of
+    ``num_classes``; −1 means one more than the largest index).  Not differentiable (its input is integers);
+    ``one_hot(x, V).float()`` is what a network reads."""
+    ids = _indices(tensor, "one_hot")
+    xp = backend.array_module(ids)
+    if ids.size and int(ids.min()) < 0:
+        raise ValueError(f"one_hot: indices must be at least 0, got {int(ids.min())}")
+    largest = int(ids.max()) if ids.size else -1
+    if num_classes == -1:
+        num_classes = largest + 1
+    if num_classes < 1 or largest >= num_classes:
+        raise ValueError(f"one_hot: num_classes {num_classes} is too small for the largest index {largest} "
+                         f"(indices of shape {tuple(ids.shape)})")
+    # row = [k == index for k in 0 … num_classes − 1]
+    return Tensor((ids[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+class Embedding(Function):
+    """y = W[x]: row x of W for every index x.  The gradient of W adds gy's rows back at their indices (a word
+    that appears twice gets both); the op is linear in W, so its backward is a linear map too."""
+
+    def __init__(self, indices):
+        self.indices = indices
+
+    def forward(self, weight):
+        return weight[self.indices]
+
+    def backward(self, gy):
+        # ∂y[n]/∂W[v] = I when x[n] = v  ⇒  gW[v] = Σ_{n: x[n] = v} gy[n]
+        return GetItemGrad(self.indices, self.inputs[0].shape)(gy)
+
+
+def embedding(input, weight: Tensor) -> Tensor:
+    """``weight[input]``, PyTorch's ``F.embedding(input, weight)``: ``input`` holds word indices (any shape),
+    ``weight`` is (num_embeddings, embedding_dim); the result has ``input``'s shape plus ``embedding_dim``."""
+    check_tensor(weight, "embedding", "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+    ids = _indices(input, "embedding", like=weight.data)
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= weight.shape[0]):
+        raise IndexError(f"embedding: indices must be in [0, {weight.shape[0]}) for a weight of shape "
+                         f"{weight.shape}, got values from {int(ids.min())} to {int(ids.max())}")
+    return Embedding(ids)(weight)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, dim: int = -1) -> Tensor:
+    """A relaxed sample of the categorical distribution softmax(logits) (Jang et al., 2017; Maddison et al.,
+    2017), PyTorch's ``F.gumbel_softmax``: y = softmax((logits + g) / τ) with g = −log(−log u), u ~ U(0, 1) per
+    entry, from minigan's seeded generator.  As τ → 0, y tends to the one-hot row of arg max(logits + g), which is
+    an exact sample.  ``hard=True`` returns that one-hot row, with y's gradient (the straight-through estimator:
+    one_hot − y.detach() + y)."""
+    check_tensor(logits, "gumbel_softmax", "logits")
+    if not tau > 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    xp = backend.array_module(logits.data)
+    u = backend.rand(logits.shape, logits.dtype, logits.device)
+    xp.maximum(u, np.finfo(logits.dtype).tiny, out=u)  # u = 0 would give g = −∞
+    # g = −log(−log u), a constant of the sample (no gradient flows into the noise)
+    g = -xp.log(-xp.log(u))
+    y = softmax((logits + Tensor(g)) / tau, axis=dim)
+    if not hard:
+        return y
+    with no_grad():
+        index = y.data.argmax(axis=dim)
+        hard_y = Tensor(xp.moveaxis(one_hot(index, logits.shape[dim]).data, -1, dim).astype(logits.dtype))
+    return hard_y - y.detach() + y

@@ -1,0 +1,102 @@
+"""examples/sentence_gan.py around its loops: what it writes, a text file instead of the toy language, the saved run
+drawn again by ``python -m minigan.generate``, and the VAE's per-position likelihood."""
+import json
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import backend
+from minigan import functional as F
+from minigan.generate import load_generator
+from minigan.generate import main as generate
+from minigan.metrics import grammar
+from minigan.train.autoencoder import reconstruction_error
+from minigan.train.checkpoint import read_checkpoint
+from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    """One finished tiny run on the toy language."""
+    previous = mg.get_device()
+    folder = tmp_path_factory.mktemp("sentence_run")
+    metrics = load("sentence_gan").main([*TINY["sentence_gan"], "--out", str(folder), "--no-progress"])
+    mg.set_device(previous)
+    return folder, metrics
+
+
+def lines(path):
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_run_writes_its_sentences_the_training_set_and_both_models_metrics(toy_run):
+    folder, metrics = toy_run
+    train, samples = lines(folder / "train.txt"), lines(folder / "samples.txt")
+    assert len(train) == 200 and all(grammar.is_grammatical(s) for s in train)
+    assert len(samples) == 50 and len(lines(folder / "vae_samples.txt")) == 50
+    assert all(s == " ".join(s.split()) for s in samples)  # words separated by single spaces
+    ids = np.load(folder / "samples.npy")
+    assert ids.shape == (50, 12) and ids.dtype == np.int64
+    for name in ("gan", "vae"):
+        m = metrics[name]
+        assert m["samples"] == 50 and 1 <= m["distinct"] <= 50
+        assert 0 <= m["grammatical_and_new"] <= m["grammatical"] <= 1
+        assert set(m["errors"]) == set(grammar.KINDS) and set(m) >= {"js_1", "js_2", "js_3", "js_4"}
+    # the metrics of the GAN are those of samples.txt, against train.txt
+    seen = set(train)
+    assert metrics["gan"]["distinct"] == len(set(samples))
+    assert metrics["gan"]["new"] == pytest.approx(sum(s not in seen for s in samples) / 50)
+    assert json.loads((folder / "metrics.json").read_text())["gan"]["distinct"] == metrics["gan"]["distinct"]
+    assert (folder / "errors.png").is_file() and (folder / "history.png").is_file()
+    assert metrics["train_cpu_seconds"] > 0
+
+
+def test_generate_rebuilds_g_and_draws_the_runs_own_sentences(toy_run, capsys):
+    """The last checkpoint holds the random state samples.txt was drawn with: the rebuilt G draws the same."""
+    folder, _ = toy_run
+    path = folder / "checkpoint.npz"
+    G, sampler, settings = load_generator(path)
+    assert sampler.kind == "text"
+    backend.set_rng_state(read_checkpoint(path)["rng"])
+    assert sampler.draw(G, 50, settings, {}) == lines(folder / "samples.txt")
+    printed = generate([str(folder), "--n", "7", "--seed", "3"])
+    assert capsys.readouterr().out.splitlines() == printed and len(printed) == 7
+    generate([str(folder), "--n", "5", "--out", str(folder / "five.txt")])
+    assert len(lines(folder / "five.txt")) == 5
+    with pytest.raises(SystemExit, match="a text model writes .txt"):
+        generate([str(folder), "--n", "5", "--out", str(folder / "five.png")])
+
+
+def test_a_text_file_trains_with_its_own_vocabulary(tmp_path):
+    data = tmp_path / "lines.txt"
+    words = ["red", "green", "blue", "sky", "sea", "is", "was"]
+    rng = np.random.default_rng(0)
+    data.write_text("\n".join(" ".join(rng.choice(words, size=rng.integers(2, 6))) for _ in range(300)) + "\n")
+    out = tmp_path / "run"
+    metrics = load("sentence_gan").main([*TINY["sentence_gan"], "--data", str(data), "--out", str(out),
+                                         "--no-progress", "--no-gif"])
+    assert metrics["data"] == str(data) and metrics["vocabulary_words"] == len(words)
+    assert "grammatical" not in metrics["gan"] and metrics["gan"]["samples"] == 50
+    assert len(lines(out / "train.txt")) == 270  # a tenth held out
+    assert {w for s in lines(out / "samples.txt") for w in s.split()} <= set(words) | {"<unk>", "."}
+    assert np.load(out / "samples.npy").shape == (50, 5)
+    with pytest.raises(SystemExit, match="binary file"):
+        (tmp_path / "image.txt").write_bytes(b"\x89PNG\x00\x00")
+        load("sentence_gan").main([*TINY["sentence_gan"], "--data", str(tmp_path / "image.txt"), "--out",
+                                   str(tmp_path / "bad"), "--no-progress"])
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_the_categorical_likelihood_is_minus_the_log_probability_of_each_positions_word(order, device):
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((2, 3, 4))
+    words = np.array([[0, 3, 3], [1, 2, 0]])
+    x = F.one_hot(mg.tensor(words, dtype=np.int64), 4).float()
+    error = reconstruction_error(mg.tensor(logits), x, "categorical").numpy()
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -np.take_along_axis(log_p, words[..., None], -1)[..., 0].sum(1)
+    assert error.shape == (2,) and error.dtype == np.float32
+    np.testing.assert_allclose(error, expected, rtol=1e-5)
+    assert mg.gradcheck(lambda logit: reconstruction_error(logit, x.double(), "categorical"), [logits], order=order,
+                        device=device)
