@@ -2,6 +2,7 @@
 init."""
 from minigan.nn import init
 from minigan.nn.conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
+from minigan.nn.embedding import Embedding
 from minigan.nn.layers import (
     Dropout, Flatten, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softplus, Tanh, Unflatten,
 )
@@ -11,6 +12,6 @@ from minigan.nn.normalization import BatchNorm1d, BatchNorm2d
 
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout",
-    "Flatten", "L1Loss", "LeakyReLU", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Softplus", "Tanh", "Unflatten", "Upsample", "init",
+    "Embedding", "Flatten", "L1Loss", "LeakyReLU", "Linear", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU",
+    "Sequential", "Sigmoid", "Softplus", "Tanh", "Unflatten", "Upsample", "init",
 ]
