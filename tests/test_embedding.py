@@ -65,3 +65,14 @@ def test_module_has_pytorchs_layout_initialisation_and_state_dict(device):
     out.sum().backward()
     grad = backend.to_numpy(layer.weight.grad.data)
     assert grad[7].tolist() == [2.0] * 8 and grad[1:7].sum() == 0
+
+
+def test_the_one_hot_product_and_the_scatter_add_give_the_same_gradient(device, rng):
+    from minigan.functional.embedding import one_hot_product, scatter_add
+
+    xp = backend.module_for(device)
+    rows = xp.asarray(rng.integers(7, size=50))
+    gy = xp.asarray(rng.standard_normal((50, 3)).astype(np.float32))
+    fast, plain = one_hot_product(rows, gy, 7), scatter_add(rows, gy, 7)
+    assert fast.dtype == plain.dtype == np.float32
+    np.testing.assert_allclose(backend.to_numpy(fast), backend.to_numpy(plain), rtol=1e-5, atol=1e-6)

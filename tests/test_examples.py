@@ -27,9 +27,14 @@ TINY = {
     "gan_objectives": ["--steps", "20", "--d-head-start", "5", "--eval-every", "10"],
     "discriminator_generates": ["--rounds", "2", "--steps", "5", "--negatives", "40"],
     "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
+    "conditional_mnist": ["--steps", "12", "--batch", "16", "--hidden", "32", "--z-dim", "8", "--embed-dim", "4",
+                          "--samples", "40"],
+    "conditional_faces": ["--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20", "--g-channels", "4",
+                          "--d-channels", "4", "--z-dim", "4", "--embed-dim", "4"],
 }
 COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
-GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan")  # they write diagnostics.png
+GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan", "conditional_mnist",
+            "conditional_faces")  # they write diagnostics.png
 CHECKPOINTED = GAN_RUNS + ("mnist_vae", "mnist_autoencoder", "gan_vs_vae_2d", "gan_objectives")  # --resume
 
 

@@ -18,10 +18,14 @@ CASES = {
     "vae": ("mnist_vae", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"], 5),
     "autoencoder": ("mnist_autoencoder", ["--epochs", "2", "--hidden", "16", "--batch", "500", "--save-every", "3"],
                     10),
+    "conditional": ("conditional_mnist", TINY["conditional_mnist"] + ["--save-every", "5"], 7),
+    "conditional-faces-concat": ("conditional_faces", TINY["conditional_faces"] + ["--steps", "6", "--save-every", "4",
+                                                                                "--conditioning", "concat"], 5),
 }
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "train_gan", "mnist_vae": "train_vae",
          "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae"),
-         "gan_objectives": "train_gan"}
+         "gan_objectives": "train_gan", "conditional_mnist": "train_conditional_gan",
+         "conditional_faces": "train_conditional_gan"}
 
 
 def interrupted_at(module, loops, update: int):

@@ -79,15 +79,33 @@ def tags_of(condition) -> str:
 
 def face_conditions(requested: dict, n: int) -> np.ndarray:
     """n conditions (n × 6 integers, attributes in FACE_ATTRIBUTES order): the ``requested`` values, and for every
-    attribute not requested a value drawn uniformly, from minigan's CPU generator, as the data draw them."""
+    attribute not requested a value drawn uniformly, from minigan's CPU generator, as the data draw them.
+
+    ``requested``: attribute ↦ a value index for all n faces, or n indices with −1 where the face does not request
+    the attribute (``random_requests``).
+    """
     unknown = set(requested) - set(FACE_ATTRIBUTES)
     if unknown:
         raise ValueError(f"face_conditions: unknown attributes {sorted(unknown)}; known: {', '.join(FACE_ATTRIBUTES)}")
-    for name, index in requested.items():
-        if int(index) != index or not 0 <= index < len(FACE_ATTRIBUTES[name]):
-            raise ValueError(f"face_conditions: {name} has values 0..{len(FACE_ATTRIBUTES[name]) - 1}, got {index!r}")
     gen = backend.rng("cpu")
     rows = np.empty((n, len(FACE_SIZES)), dtype=np.int64)
     for a, (name, size) in enumerate(zip(FACE_ATTRIBUTES, FACE_SIZES)):
-        rows[:, a] = requested[name] if name in requested else gen.integers(size, size=n)
+        asked = np.broadcast_to(np.asarray(requested.get(name, -1)), (n,))
+        if asked.dtype.kind not in "iu" or asked.max(initial=-1) >= size or asked.min(initial=-1) < -1:
+            raise ValueError(f"face_conditions: {name} takes indices 0..{size - 1} (−1: not requested), "
+                             f"got {requested[name]!r}")
+        drawn = gen.integers(size, size=n)
+        rows[:, a] = np.where(asked >= 0, asked, drawn)
     return rows
+
+
+def random_requests(n: int, share: float = 0.5) -> dict:
+    """n random tag sets, as a user might write them: each face names each attribute with probability ``share``,
+    with a value drawn uniformly; attribute ↦ n indices, −1 where the face does not name it (minigan's CPU
+    generator)."""
+    gen = backend.rng("cpu")
+    requests = {}
+    for name, size in zip(FACE_ATTRIBUTES, FACE_SIZES):
+        named = gen.random(n) < share
+        requests[name] = np.where(named, gen.integers(size, size=n), -1)
+    return requests

@@ -34,14 +34,16 @@ def conditional_digit_metrics(samples, labels, classifier=None) -> dict:
     digits (``classifier_score_real``), the Fréchet distance of all samples to those test digits, and ``per_digit``:
     for each requested digit, its agreement, the mean probability of the requested digit, the classifier score
     within that digit (near 1 when the classifier reads every sample as the same digit, as for real digits), and the
-    Fréchet distance to the real test digits of that digit, beside the same distance for the real training digits
-    of that digit (the distance between two real sets of these sizes).
+    Fréchet distance to the real test digits of that digit, beside the same distance for as many real training
+    digits of that digit (the distance between two real sets; the estimate grows as the sets shrink).
     """
     classifier = classifier or digit_classifier()
     labels = _labels(labels, len(samples), "conditional_digit_metrics")
     digits = load_mnist()
     test, test_labels = scale_images(digits.test_images, flatten=True), digits.test_labels
-    train, train_labels = scale_images(digits.train_images, flatten=True), digits.train_labels
+    # the real baseline: as many training digits of each digit as there are test digits of it
+    baseline = np.concatenate([np.flatnonzero(digits.train_labels == d)[:(test_labels == d).sum()] for d in range(10)])
+    train, train_labels = scale_images(digits.train_images[baseline], flatten=True), digits.train_labels[baseline]
     features, logits = features_and_logits(classifier, samples)
     features_test, logits_test = features_and_logits(classifier, test)
     features_train, _ = features_and_logits(classifier, train)

@@ -63,7 +63,8 @@ def train_conditional_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: 
                           callback=None, progress: bool = True, average=None) -> dict:
     """Train G(z, c) and D(x, c) with the conditional algorithm above for iterations ``start_step .. steps − 1``.
 
-    G, D:          modules; G(z, c) returns examples, D(x, c) one logit per example (D(x, c) = σ(logit)).
+    G, D:          modules; G(z, c) returns examples, D(x, c) one logit per example (D(x, c) = σ(logit)), and
+                   D(x, c, ĉ) the logits of x with c and with ĉ (minigan/train/conditioning.py's discriminators do).
     sample_real:   m ↦ (x, c), m examples from the database and their conditions.
     sample_noise:  m ↦ a tensor of m noise vectors z from the prior.
     opt_D, opt_G:  optimizers over D's and G's parameters, built with ``maximize=True``.
@@ -96,15 +97,16 @@ def train_conditional_gan(G, D, sample_real, sample_noise, opt_D, opt_G, steps: 
             # 3. Obtain generated data x̃ⁱ = G(zⁱ, cⁱ)   (G is fixed: no graph through it)
             with no_grad():
                 x_tilde = G(z, c)
-            real, fake = D(x, c), D(x_tilde, c)
+            fake = D(x_tilde, c)
             if mismatch is None:
+                real, wrong = D(x, c), None
                 # 5. Ṽ = 1/m Σ log D(xⁱ, cⁱ) + 1/m Σ log(1 − D(x̃ⁱ, cⁱ))
                 V_D = F.log_sigmoid(real).mean() + F.log_sigmoid(-fake).mean()
-                wrong = None
             else:
                 # 4. Obtain mismatched conditions ĉⁱ ≠ cⁱ
                 c_hat = mismatch(c)
-                wrong = D(x, c_hat)
+                #    D judges each real x with its own cⁱ and with ĉⁱ (one pass of x through D's features)
+                real, wrong = D(x, c, c_hat)
                 # 5. Ṽ = 1/m Σ log D(xⁱ, cⁱ) + ½ [1/m Σ log(1 − D(x̃ⁱ, cⁱ)) + 1/m Σ log(1 − D(xⁱ, ĉⁱ))]
                 V_D = F.log_sigmoid(real).mean() + 0.5 * (F.log_sigmoid(-fake).mean() + F.log_sigmoid(-wrong).mean())
             v_d = finite(V_D.item(), "Ṽ of D", step)

@@ -98,25 +98,31 @@ class ConditionalGenerator(Module):
 class ConcatDiscriminator(Module):
     """D(x, c) = head([φ(x), e(c)]), one logit per example; ``features`` is φ, ``head`` judges φ(x) and e(c)
     together (it needs a non-linearity: a linear head would add a score of x to a score of c, and never check that
-    they agree)."""
+    they agree).  ``D(x, c, ĉ)`` judges x with each condition, computing φ(x) once, and returns a logit tensor for
+    each."""
 
     def __init__(self, features: Module, head: Module, embed: ConditionEmbedding):
         super().__init__()
         self.features, self.head, self.embed = features, head, embed
 
-    def forward(self, x: Tensor, c) -> Tensor:
-        return self.head(_joined(self.features(x), self.embed(c)))
+    def forward(self, x: Tensor, c, *more):
+        phi = self.features(x)
+        logits = tuple(self.head(_joined(phi, self.embed(condition))) for condition in (c, *more))
+        return logits if more else logits[0]
 
 
 class ProjectionDiscriminator(Module):
     """D(x, c) = ψ(φ(x)) + ⟨e(c), φ(x)⟩, one logit per example (m, 1); ``features`` is φ (x ↦ (m, dim)), ``psi`` a
-    module (m, dim) ↦ (m, 1), and ``embed`` gives e(c) of the same dim."""
+    module (m, dim) ↦ (m, 1), and ``embed`` gives e(c) of the same dim.  ``D(x, c, ĉ)`` judges x with each condition,
+    computing φ(x) and ψ(φ(x)) once, and returns a logit tensor for each."""
 
     def __init__(self, features: Module, psi: Module, embed: ConditionEmbedding):
         super().__init__()
         self.features, self.psi, self.embed = features, psi, embed
 
-    def forward(self, x: Tensor, c) -> Tensor:
+    def forward(self, x: Tensor, c, *more):
         phi = self.features(x)
+        psi = self.psi(phi)
         # logit = ψ(φ(x)) + ⟨e(c), φ(x)⟩
-        return self.psi(phi) + F.sum(self.embed(c) * phi, axis=1, keepdims=True)
+        logits = tuple(psi + F.sum(self.embed(condition) * phi, axis=1, keepdims=True) for condition in (c, *more))
+        return logits if more else logits[0]
