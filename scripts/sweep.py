@@ -51,6 +51,11 @@ TARGETS = {
     "anime_faces_dcgan": [("max_attribute_tv", "<=", 0.10)],
     "mnist_gan": [("ratio", ">=", 0.9), ("classes_generated", ">=", 10), ("class_kl_from_uniform", "<=", 0.05),
                   ("seconds", "<=", 600), ("generator_alone.ratio", ">=", 0.9)],
+    "conditional_mnist": [("agreement", ">=", 0.97), ("min_agreement_per_digit", ">=", 0.90), ("ratio", ">=", 0.9),
+                          ("seconds", "<=", 600)],
+    "conditional_faces": [("min_agreement", ">=", 0.95)]
+    + [(f"agreement.{name}", ">=", 0.95) for name in ("hair_color", "hair_length", "eye_color", "mouth", "blush",
+                                                        "background")] + [("seconds", "<=", 900)],
 }
 # Targets on the whole sweep rather than on each run: (metric, statistic, test, bound)
 SWEEP_TARGETS = {"mixture_gan --data grid": [("modes", "mean", ">=", 24.8)]}
