@@ -115,7 +115,7 @@ def tag_sweep(G, z_dim: int, path: Path) -> None:
 
 def main(argv=None) -> dict:
     parser = example_parser(__doc__, out="out/conditional_faces", save_every=500)
-    parser.add_argument("--tags", help="tags.png shows these tags in every row, e.g. \"blue hair, long hair, red eyes\" "
+    parser.add_argument("--tags", help='tags.png shows these tags in every row, e.g. "blue hair, long hair, red eyes" '
                                        "(default: eight tag sets, one per row)")
     parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")

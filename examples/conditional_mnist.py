@@ -78,7 +78,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,
                         help="the matching-aware D: real digits with a wrong label count as fake (default: on)")
     parser.add_argument("--samples", type=int, default=10_000,
-                        help="digits generated for samples.npy and the metrics, a multiple of 10 (default: %(default)s)")
+                        help="digits generated for samples.npy and the metrics, a multiple of 10 "
+                             "(default: %(default)s)")
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
     if args.samples < 10 or args.samples % 10:
@@ -135,8 +136,8 @@ def main(argv=None) -> dict:
     per_digit = metrics["per_digit"]
     print(f"the classifier reads the requested digit in {metrics['agreement']:.1%} of {len(samples)} samples; "
           "per digit " + " ".join(f"{d}: {v['agreement']:.3f}" for d, v in per_digit.items()))
-    print(f"classifier score {metrics['classifier_score']:.3f} (real test digits: {metrics['classifier_score_real']:.3f}, "
-          f"ratio {metrics['classifier_score'] / metrics['classifier_score_real']:.3f}); Fréchet distance "
+    print(f"classifier score {metrics['classifier_score']:.3f} (real test digits: "
+          f"{metrics['classifier_score_real']:.3f}, ratio {metrics['classifier_score'] / metrics['classifier_score_real']:.3f}); Fréchet distance "
           f"{metrics['frechet_distance']:.2f}")
     print(f"training took {train_seconds:.0f} s ({train_cpu:.0f} s of CPU time); "
           f"figures, samples.npy, labels.npy and metrics.json in {out}/")

@@ -271,7 +271,7 @@ def _face_draw(G, n, settings, condition):
     from minigan.data.face_tags import parse_tags
 
     if condition.get("label"):
-        raise ValueError("--label: a face model is conditioned on --tags (e.g. \"blue hair, red eyes\"), not on a label")
+        raise ValueError('--label: a face model is conditioned on --tags (e.g. "blue hair, red eyes"), not on a label')
     return draw_faces(G, parse_tags(condition.get("tags") or ""), n, settings["z_dim"])[0]
 
 

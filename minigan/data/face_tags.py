@@ -3,6 +3,7 @@
     parse_tags("blue hair, red eyes")     # {'hair_color': 4, 'eye_color': 2}: indices into FACE_ATTRIBUTES
     parse_tags("blue hair red eyes")      # the same: commas are optional, as in the course's tag lists
     face_conditions({"hair_color": 4}, 8) # 8 rows of all six attributes, the ones not named drawn at random
+    random_requests(4000)                 # 4,000 random tag sets: attribute ↦ requested index, −1 if not named
 
 Every value of every attribute has one phrase (``TAGS``): "<colour> hair", "short hair" / "long hair",
 "<colour> eyes", "closed mouth" / "open mouth", "blush" / "no blush", "<colour> background".
