@@ -103,7 +103,10 @@ def main(argv=None) -> np.ndarray | list:
     if (args.label or args.tags) and not sampler.conditional:
         raise SystemExit(f"minigan.generate: {path} is not a conditional model; --label and --tags do not apply")
     backend.manual_seed(args.seed)
-    samples = sampler.draw(model, args.n, settings, condition)
+    try:
+        samples = sampler.draw(model, args.n, settings, condition)
+    except ValueError as err:  # a --label or --tags the model does not take
+        raise SystemExit(f"minigan.generate: {err}") from None
     out = Path(args.out) if args.out else (None if sampler.kind == "text" else path.parent / "generated.png")
     write(samples, sampler.kind, out, title=f"{args.n} samples, seed {args.seed}")
     if out is not None:

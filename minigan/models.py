@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from minigan import nn
-from minigan.autograd import no_grad
+from minigan.autograd import Tensor, no_grad
 from minigan.creation import randn
 
 
@@ -245,7 +245,120 @@ def _sentence_draw(G, n, settings, condition):
 
 register("sentence_gan", Sampler(build=_sentence_build, draw=_sentence_draw, kind="text"))
 
-__all__ = ["SAMPLERS", "Sampler", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "mixture_generator", "mlp",
-           "mnist_conv_discriminator", "mnist_conv_generator", "mnist_discriminator", "mnist_generator",
-           "mnist_networks", "register", "relu_mlp", "sentence_decoder", "sentence_discriminator", "sentence_generator",
-           "toy_networks"]
+# ---------------------------------------------------------------- conditional generation (section 5)
+DIGITS = (10,)  # a digit as a condition: one attribute with ten values
+
+
+def conditional_mnist_networks(settings: dict):
+    """conditional_mnist's G(z, c) and D(x, c), c a digit.  G is ``mnist_generator`` fed [z, e(c)]; D is
+    ``mnist_discriminator``'s layers, with c entering by projection (the default: ψ(φ(x)) + ⟨e(c), φ(x)⟩ on its last
+    hidden layer) or by concatenation (e(c) joined to its first hidden layer)."""
+    from minigan.train.conditioning import (
+        ConcatDiscriminator, ConditionalGenerator, ConditionEmbedding, ProjectionDiscriminator,
+    )
+
+    hidden, dropout, e_dim = settings["hidden"], settings["dropout"], settings["embed_dim"]
+    G = ConditionalGenerator(mnist_generator(settings["z_dim"] + e_dim, hidden), ConditionEmbedding(DIGITS, e_dim))
+
+    def block(n_in, n_out):
+        return [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+
+    if settings["conditioning"] == "projection":
+        D = ProjectionDiscriminator(nn.Sequential(*block(784, hidden), *block(hidden, hidden // 2)),
+                                    nn.Linear(hidden // 2, 1), ConditionEmbedding(DIGITS, hidden // 2))
+    else:
+        D = ConcatDiscriminator(nn.Sequential(*block(784, hidden)),
+                                nn.Sequential(*block(hidden + e_dim, hidden // 2), nn.Linear(hidden // 2, 1)),
+                                ConditionEmbedding(DIGITS, e_dim))
+    return G, D
+
+
+def conditional_face_networks(settings: dict):
+    """conditional_faces' G(z, c) and D(x, c), c the six attributes of a toy face.  G is ``dcgan_generator`` fed
+    [z, e(c)]; D is ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the
+    flattened 4×4 map, ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two
+    convolutions)."""
+    from minigan.data.face_tags import FACE_SIZES
+    from minigan.train.conditioning import (
+        ConcatDiscriminator, ConditionalGenerator, ConditionEmbedding, ProjectionDiscriminator,
+    )
+
+    e_dim, channels, size = settings["embed_dim"], settings["d_channels"], 32
+    G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size),
+                             ConditionEmbedding(FACE_SIZES, e_dim))
+    dcgan_init(G.body)
+    convolutions = list(dcgan_discriminator(channels, size))[:-2]  # down to the 4c × 4 × 4 map
+    if settings["conditioning"] == "projection":
+        features = nn.Sequential(*convolutions, nn.Flatten())
+        dim = 4 * channels * 4 * 4
+        D = ProjectionDiscriminator(features, nn.Linear(dim, 1), ConditionEmbedding(FACE_SIZES, dim))
+    else:
+        head = nn.Sequential(nn.Conv2d(2 * channels + e_dim, 4 * channels, 4, 2, 1, bias=False),
+                             nn.BatchNorm2d(4 * channels), nn.LeakyReLU(0.2), nn.Conv2d(4 * channels, 1, 4, 1, 0),
+                             nn.Flatten())
+        D = ConcatDiscriminator(nn.Sequential(*convolutions[:5]), head, ConditionEmbedding(FACE_SIZES, e_dim))
+    dcgan_init(D)
+    return G, D
+
+
+def conditional_samples(G, z, c, batch: int = 500) -> np.ndarray:
+    """G(z, c) in evaluation mode, in batches, as a NumPy array (G is put back in training mode afterwards); c is an
+    integer array (or Tensor) of conditions, one per z."""
+    c = c.data if isinstance(c, Tensor) else np.asarray(c)
+    G.eval()
+    try:
+        with no_grad():
+            return np.concatenate([G(z[i:i + batch], c[i:i + batch]).numpy() for i in range(0, len(c), batch)])
+    finally:
+        G.train()
+
+
+def draw_digits(G, labels, z_dim: int) -> np.ndarray:
+    """G(z, c) for z ~ N(0, I), one sample per requested digit in ``labels``."""
+    labels = np.asarray(labels, dtype=np.int64)
+    return conditional_samples(G, randn(len(labels), z_dim), labels)
+
+
+def draw_faces(G, requested: dict, n: int, z_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """n faces G(z, c) for z ~ N(0, I) and the conditions c (n × 6) they were drawn for: the ``requested``
+    attributes (an index, or one per face with −1 for "not requested"), the others drawn at random
+    (``minigan.data.face_tags.face_conditions``)."""
+    from minigan.data.face_tags import face_conditions
+
+    c = face_conditions(requested, n)
+    return conditional_samples(G, randn(n, z_dim), c), c
+
+
+def parse_label(text) -> int:
+    """``--label`` as a digit 0–9, or a ValueError saying what is accepted."""
+    if str(text).strip() not in [str(d) for d in range(10)]:
+        raise ValueError(f"--label {text!r}: a digit model draws the digits 0 to 9; give one of them")
+    return int(text)
+
+
+def _digit_draw(G, n, settings, condition):
+    if condition.get("tags"):
+        raise ValueError("--tags: a digit model is conditioned on --label (a digit 0-9), not on tags")
+    # without --label, the ten digits in order, as many of each as n allows
+    labels = np.full(n, parse_label(condition["label"])) if condition.get("label") else np.arange(n) * 10 // n
+    return draw_digits(G, labels, settings["z_dim"])
+
+
+def _face_draw(G, n, settings, condition):
+    from minigan.data.face_tags import parse_tags
+
+    if condition.get("label"):
+        raise ValueError('--label: a face model is conditioned on --tags (e.g. "blue hair, red eyes"), not on a label')
+    return draw_faces(G, parse_tags(condition.get("tags") or ""), n, settings["z_dim"])[0]
+
+
+register("conditional_mnist", Sampler(build=lambda s: conditional_mnist_networks(s)[0], draw=_digit_draw,
+                                      kind="images", conditional=True))
+register("conditional_faces", Sampler(build=lambda s: conditional_face_networks(s)[0], draw=_face_draw,
+                                      kind="images", conditional=True))
+
+__all__ = ["DIGITS", "SAMPLERS", "Sampler", "conditional_face_networks", "conditional_mnist_networks",
+           "conditional_samples", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "draw_digits", "draw_faces",
+           "mixture_generator", "mlp", "mnist_conv_discriminator", "mnist_conv_generator", "mnist_discriminator",
+           "mnist_generator", "mnist_networks", "parse_label", "register", "relu_mlp", "sentence_decoder",
+           "sentence_discriminator", "sentence_generator", "toy_networks"]

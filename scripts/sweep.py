@@ -53,6 +53,11 @@ TARGETS = {
                   ("seconds", "<=", 600), ("generator_alone.ratio", ">=", 0.9)],
     "sentence_gan": [("gan.grammatical", ">=", 0.9), ("gan.grammatical_and_new", ">=", 0.5),
                      ("gan.distinct", ">=", 5000), ("gan.unused_word_count", "<=", 0), ("seconds", "<=", 600)],
+    "conditional_mnist": [("agreement", ">=", 0.97), ("min_agreement_per_digit", ">=", 0.90), ("ratio", ">=", 0.9),
+                          ("seconds", "<=", 600)],
+    "conditional_faces": [("min_agreement", ">=", 0.95)]
+    + [(f"agreement.{name}", ">=", 0.95) for name in ("hair_color", "hair_length", "eye_color", "mouth", "blush",
+                                                        "background")] + [("seconds", "<=", 900)],
 }
 # Targets on the whole sweep rather than on each run: (metric, statistic, test, bound)
 SWEEP_TARGETS = {"mixture_gan --data grid": [("modes", "mean", ">=", 24.8)]}

@@ -29,9 +29,14 @@ TINY = {
     "what_do_we_miss": ["--epochs", "1", "--batch", "100", "--train-digits", "200"],
     "sentence_gan": ["--steps", "10", "--batch", "16", "--hidden", "16", "--z-dim", "4", "--samples", "50",
                      "--train-sentences", "200", "--eval-every", "5", "--d-steps", "1"],
+    "conditional_mnist": ["--steps", "12", "--batch", "16", "--hidden", "32", "--z-dim", "8", "--embed-dim", "4",
+                          "--samples", "40"],
+    "conditional_faces": ["--steps", "3", "--batch", "8", "--faces", "40", "--samples", "20", "--g-channels", "4",
+                          "--d-channels", "4", "--z-dim", "4", "--embed-dim", "4"],
 }
 COMMON = ("--device", "--seed", "--out", "--no-progress", "--no-gif")
-GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan")  # they write diagnostics.png
+GAN_RUNS = ("toy_1d_gan", "mnist_gan", "mixture_gan", "anime_faces_dcgan", "conditional_mnist",
+            "conditional_faces")  # they write diagnostics.png
 
 
 def load(name: str):

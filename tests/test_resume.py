@@ -26,13 +26,17 @@ CASES = {
     "discriminator-mid-epoch": ("what_do_we_miss", ["--epochs", "2", "--batch", "20", "--train-digits", "60",
                                                     "--save-every", "4"], 5),
     "sentences-gan-then-vae-in-the-vae": ("sentence_gan", TINY["sentence_gan"] + ["--save-every", "4"], 14),
+    "conditional": ("conditional_mnist", TINY["conditional_mnist"] + ["--save-every", "5"], 7),
+    "conditional-faces-concat": ("conditional_faces", TINY["conditional_faces"] + ["--steps", "6", "--save-every", "4",
+                                                                                "--conditioning", "concat"], 5),
 }
 # the loop each example calls, as a name in the example's module, or "module:name" where the example reaches it
 # through a library function (mnist_gan trains in minigan/run.py:train_image_gan)
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "minigan.run:train_gan", "mnist_vae": "train_vae",
          "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae"),
          "gan_objectives": "train_gan", "discriminator_generates": "discriminator_generation",
-         "what_do_we_miss": "train_discriminator", "sentence_gan": ("train_gan", "train_vae")}
+         "what_do_we_miss": "train_discriminator", "sentence_gan": ("train_gan", "train_vae"),
+         "conditional_mnist": "train_conditional_gan", "conditional_faces": "train_conditional_gan"}
 UNITS = {"discriminator_generates": "round"}  # what the loop counts, where it is not updates
 
 

@@ -2,8 +2,8 @@
 
 Grouped by file: ``math`` (arithmetic, elementwise functions, matmul), ``reduce`` (sum, mean, max,
 var), ``shape`` (reshape, transpose, indexing, joining, broadcasting), ``activation``, ``layers``
-(linear, dropout, batch_norm), ``conv`` (conv2d, conv_transpose2d, pooling, upsampling), ``loss`` and
-``words`` (one_hot, embedding, gumbel_softmax).
+(linear, dropout, batch_norm), ``embedding`` (a table of vectors looked up by integers), ``conv`` (conv2d,
+conv_transpose2d, pooling, upsampling), ``loss`` and ``words`` (one_hot, gumbel_softmax).
 Importing this package also gives Tensor its operators.
 """
 from minigan.autograd import Tensor
@@ -11,6 +11,7 @@ from minigan.functional.activation import (
     leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, sigmoid_simple, softmax, softplus, tanh,
 )
 from minigan.functional.conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest2d
+from minigan.functional.embedding import embedding
 from minigan.functional.layers import batch_norm, batch_norm_simple, dropout, linear
 from minigan.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss,
@@ -23,7 +24,7 @@ from minigan.functional.shape import (
     broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
     transpose, unsqueeze,
 )
-from minigan.functional.words import embedding, gumbel_softmax, one_hot
+from minigan.functional.words import gumbel_softmax, one_hot
 
 
 def _install_operators() -> None:
@@ -58,7 +59,8 @@ _install_operators()
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
-    "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "flatten", "ge", "getitem", "gt", "l1_loss", "le",
+    "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "flatten", "ge", "getitem", "gt", "gumbel_softmax",
+    "l1_loss", "le",
     "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
     "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
     "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to",

@@ -1,18 +1,18 @@
-"""Ops for words: one-hot rows, embeddings, and Gumbel-softmax samples.
+"""Ops for words: one-hot rows and Gumbel-softmax samples.
 
 A sentence is a row of word indices (integers); D reads it as one one-hot row per position (``one_hot``), an
-embedding layer reads it as the rows of a weight matrix (``embedding``, the same as ``one_hot(x) @ W`` without
-forming the one-hot rows), and ``gumbel_softmax`` draws a relaxed one-hot row from a row of logits.
+embedding layer reads it as the rows of a weight matrix (``minigan/functional/embedding.py``, the same as
+``one_hot(x) @ W`` without forming the one-hot rows), and ``gumbel_softmax`` draws a relaxed one-hot row from a row
+of logits.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from minigan import backend
-from minigan.autograd import Function, Tensor, no_grad
+from minigan.autograd import Tensor, no_grad
 from minigan.functional._convert import check_tensor
 from minigan.functional.activation import softmax
-from minigan.functional.shape import GetItemGrad
 
 
 def _indices(indices, op: str, like=None):
@@ -43,34 +43,6 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
                          f"(indices of shape {tuple(ids.shape)})")
     # row = [k == index for k in 0 … num_classes − 1]
     return Tensor((ids[..., None] == xp.arange(num_classes)).astype(np.int64))
-
-
-class Embedding(Function):
-    """y = W[x]: row x of W for every index x.  The gradient of W adds gy's rows back at their indices (a word
-    that appears twice gets both); the op is linear in W, so its backward is a linear map too."""
-
-    def __init__(self, indices):
-        self.indices = indices
-
-    def forward(self, weight):
-        return weight[self.indices]
-
-    def backward(self, gy):
-        # ∂y[n]/∂W[v] = I when x[n] = v  ⇒  gW[v] = Σ_{n: x[n] = v} gy[n]
-        return GetItemGrad(self.indices, self.inputs[0].shape)(gy)
-
-
-def embedding(input, weight: Tensor) -> Tensor:
-    """``weight[input]``, PyTorch's ``F.embedding(input, weight)``: ``input`` holds word indices (any shape),
-    ``weight`` is (num_embeddings, embedding_dim); the result has ``input``'s shape plus ``embedding_dim``."""
-    check_tensor(weight, "embedding", "weight")
-    if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
-    ids = _indices(input, "embedding", like=weight.data)
-    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= weight.shape[0]):
-        raise IndexError(f"embedding: indices must be in [0, {weight.shape[0]}) for a weight of shape "
-                         f"{weight.shape}, got values from {int(ids.min())} to {int(ids.max())}")
-    return Embedding(ids)(weight)
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, dim: int = -1) -> Tensor:

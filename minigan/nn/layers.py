@@ -45,25 +45,6 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Embedding(Module):
-    """A lookup table: word index v ↦ row v of ``weight``, of shape (num_embeddings, embedding_dim) as in PyTorch,
-    initialised N(0, 1) as there.  ``Embedding(V, d)(x)`` equals ``one_hot(x, V).float() @ weight`` without forming
-    the one-hot rows."""
-
-    def __init__(self, num_embeddings: int, embedding_dim: int):
-        super().__init__()
-        self.num_embeddings = _validate.integer(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _validate.integer(embedding_dim, "embedding_dim", "Embedding")
-        self.weight = Parameter(zeros(self.num_embeddings, self.embedding_dim))
-        init.normal_(self.weight)
-
-    def forward(self, x) -> Tensor:
-        return F.embedding(x, self.weight)
-
-    def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"
-
-
 class ReLU(Module):
     """max(x, 0).  ``inplace`` is taken for PyTorch code (``nn.ReLU(True)``) and changes nothing: minigan's ops
     never overwrite their input."""
