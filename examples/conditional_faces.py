@@ -38,20 +38,15 @@ from pathlib import Path
 import numpy as np
 
 import minigan as mg
-from minigan import optim
 from minigan.cli import add_ema_option, example_parser
-from minigan.data import FACE_ATTRIBUTES, make_faces, sample_batch
+from minigan.data import FACE_ATTRIBUTES, make_faces
 from minigan.data.face_tags import FACE_SIZES, parse_tags, random_requests, tags_of
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import face_metrics
 from minigan.metrics.conditional import conditional_face_metrics
 from minigan.models import conditional_face_networks, conditional_samples, draw_faces
-from minigan.plot import as_uint8, diagnostics_figure, gan_history_figure, image_grid, pyplot, save
-from minigan.run import LECTURE_UPDATES, Checkpoints, Frames, setup_run
-from minigan.train import AveragedModel
-from minigan.train.conditional import mismatched, train_conditional_gan
-from minigan.train.diagnostics import GradientNorms
-from minigan.train.shared import halfway_decay
+from minigan.plot import diagnostics_figure, gan_history_figure, image_grid, pyplot, save
+from minigan.run import LECTURE_UPDATES, setup_run, train_conditional_image_gan
 
 COLUMNS = 8  # faces per row of the grids
 TAG_SETS = (  # the rows of tags.png without --tags
@@ -150,37 +145,19 @@ def main(argv=None) -> dict:
     x_train, attributes = make_faces(args.faces, size=32, seed=args.seed)
     c_train = np.stack([attributes[name] for name in FACE_ATTRIBUTES], axis=1)  # faces × 6 attribute values
     G, D = conditional_face_networks(vars(args))
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(COLUMNS, args.z_dim)[np.tile(np.arange(COLUMNS), len(tag_sets))]  # one z per column
-    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
-    drawer = G_average or G
     title = "one tag set per row, one z per column"
-
     shown_at = {n for n in LECTURE_UPDATES if n < args.steps}
 
-    def snapshot(step, history):  # the tag grid after each of the lecture's update counts
-        if step + 1 in shown_at:
-            labelled_grid(conditional_samples(drawer, z_shown, shown_conditions), tag_sets,
-                          out / f"samples_step{step + 1:05d}.png", f"{title}, after {step + 1} updates")
+    def snapshots(G):  # the tag grid after each of the lecture's update counts
+        def callback(step, history):
+            if step + 1 in shown_at:
+                labelled_grid(conditional_samples(G, z_shown, shown_conditions), tag_sets,
+                              out / f"samples_step{step + 1:05d}.png", f"{title}, after {step + 1} updates")
+        return callback
 
-    frames = Frames(args, args.steps,
-                    lambda step: (step, as_uint8(conditional_samples(drawer, z_shown, shown_conditions))))
-
-    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, "conditional_faces", out, models, {"D": opt_D, "G": opt_G},
-                              state={"frames": frames.frames}, argv=argv)
-    start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)
-    with checkpoints:
-        history = train_conditional_gan(
-            G, D, lambda m: sample_batch(x_train, c_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-            steps=args.steps, m=args.batch, mismatch=(lambda c: mismatched(c, FACE_SIZES)) if args.mismatch else None,
-            lr_schedule=halfway_decay(args.steps), start_step=start_step, history=history,
-            callback=checkpoints.callback(norms, snapshot, frames.callback),
-            progress=not args.no_progress, average=G_average)
-    checkpoints.save(args.steps, history)
-    G = drawer
+    G, history = train_conditional_image_gan(args, "conditional_faces", out, G, D, x_train, c_train, FACE_SIZES,
+                                             z_shown, shown_conditions, snapshots, nrow=COLUMNS, argv=argv)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     # each face from a random tag set (attributes named with probability ½), as python -m minigan.generate would
@@ -191,7 +168,6 @@ def main(argv=None) -> dict:
     tag_sweep(G, args.z_dim, out / "tag_sweep.png")
     gan_history_figure(history, out / "history.png")
     diagnostics_figure(history, out / "diagnostics.png")
-    frames.save(out, nrow=COLUMNS)
     save_samples(samples, out / "samples.npy")
     np.savez(out / "conditions.npz", **requests)
     reference, _ = make_faces(args.samples, size=32, seed=args.seed + 1)

@@ -32,18 +32,13 @@ from pathlib import Path
 import numpy as np
 
 import minigan as mg
-from minigan import optim
 from minigan.cli import add_ema_option, example_parser
-from minigan.data import load_mnist, sample_batch, scale_images
+from minigan.data import load_mnist, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.conditional import conditional_digit_metrics
 from minigan.models import DIGITS, conditional_mnist_networks, conditional_samples, draw_digits
-from minigan.plot import as_uint8, diagnostics_figure, gan_history_figure, save_image_grid
-from minigan.run import LECTURE_UPDATES, Checkpoints, Frames, setup_run
-from minigan.train import AveragedModel
-from minigan.train.conditional import mismatched, train_conditional_gan
-from minigan.train.diagnostics import GradientNorms
-from minigan.train.shared import halfway_decay
+from minigan.plot import diagnostics_figure, gan_history_figure, save_image_grid
+from minigan.run import LECTURE_UPDATES, setup_run, train_conditional_image_gan
 
 ROWS = np.repeat(np.arange(10), 10)  # the grids: row d asks for digit d, ten times
 
@@ -91,27 +86,10 @@ def main(argv=None) -> dict:
     x_train = scale_images(digits.train_images, flatten=True)  # 4,000 × 784 in [−1, 1]
     c_train = digits.train_labels  # the digit of each
     G, D = conditional_mnist_networks(vars(args))
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     z_shown = mg.randn(10, args.z_dim)[np.tile(np.arange(10), 10)]  # the grids: one z per column, in every row
-    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
-    drawer = G_average or G
-    frames = Frames(args, args.steps, lambda step: (step, as_uint8(conditional_samples(drawer, z_shown, ROWS))))
-
-    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, "conditional_mnist", out, models, {"D": opt_D, "G": opt_G},
-                              state={"frames": frames.frames}, argv=argv)
-    start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)
-    with checkpoints:
-        history = train_conditional_gan(
-            G, D, lambda m: sample_batch(x_train, c_train, m=m), lambda m: mg.randn(m, args.z_dim), opt_D, opt_G,
-            steps=args.steps, m=args.batch, mismatch=(lambda c: mismatched(c, DIGITS)) if args.mismatch else None,
-            lr_schedule=halfway_decay(args.steps), start_step=start_step, history=history,
-            callback=checkpoints.callback(norms, snapshots(drawer, z_shown, out, args.steps), frames.callback),
-            progress=not args.no_progress, average=G_average)
-    checkpoints.save(args.steps, history)
-    G = drawer
+    G, history = train_conditional_image_gan(args, "conditional_mnist", out, G, D, x_train, c_train, DIGITS, z_shown,
+                                             ROWS, lambda G: snapshots(G, z_shown, out, args.steps), nrow=10,
+                                             argv=argv)
     train_seconds, train_cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     # the same number of each digit, in order: what python -m minigan.generate draws without --label
@@ -121,7 +99,6 @@ def main(argv=None) -> dict:
                     title=f"row d asks for digit d, after {args.steps} updates")
     gan_history_figure(history, out / "history.png")
     diagnostics_figure(history, out / "diagnostics.png")
-    frames.save(out, nrow=10)
     save_samples(samples, out / "samples.npy")
     np.save(out / "labels.npy", labels)
     metrics = {

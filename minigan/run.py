@@ -1,6 +1,6 @@
 """What a training run of an example does around the loop: the output folder, checkpoints (save, resume,
 Ctrl-C), evaluation-mode sampling, the snapshots at the lecture's update counts, and the image GANs' whole
-training run (train_image_gan).
+training runs (train_image_gan, train_conditional_image_gan).
 
     checkpoints = Checkpoints(args, "mnist_gan", out, models={"G": G, "D": D}, optimizers={"D": opt_D, "G": opt_G})
     start, history = checkpoints.resume()          # (0, None) unless --resume
@@ -23,7 +23,9 @@ from minigan.data import sample_batch
 from minigan.io import CheckpointError
 from minigan.metrics.classifier import in_batches
 from minigan.plot import as_uint8, image_grid_gif, save_gif, save_image_grid
+from minigan.models import conditional_samples
 from minigan.train import AveragedModel, train_gan
+from minigan.train.conditional import mismatched, train_conditional_gan
 from minigan.train.checkpoint import read_checkpoint, restore, save_checkpoint
 from minigan.train.diagnostics import GradientNorms
 from minigan.train.shared import halfway_decay
@@ -288,6 +290,40 @@ def train_image_gan(args, example: str, out: Path, G, D, x_train, z_shown, nrow:
                             start_step=start_step, history=history,
                             callback=checkpoints.callback(norms, snapshots, frames.callback),
                             progress=not args.no_progress, average=G_average)
+    checkpoints.save(args.steps, history)
+    frames.save(out, nrow=nrow)
+    return drawing, history
+
+
+def train_conditional_image_gan(args, example: str, out: Path, G, D, x_train, c_train, sizes, z_shown, conditions,
+                                snapshots, nrow: int, argv=None):
+    """The training run of a conditional image example (conditional_mnist, conditional_faces): the conditional
+    loop (minigan/train/conditional.py) on the images ``x_train`` with their conditions ``c_train``, with Reed et
+    al.'s mismatched pairs (one of the ``sizes`` attributes changed) unless ``--no-mismatch``, and around it what
+    ``train_image_gan`` does for the unconditional ones: Adam(``--lr``, β = (0.5, 0.999)), the rate decaying over
+    the second half, training.gif of G(``z_shown``, ``conditions``) (``nrow`` per row), checkpoint.npz, the
+    gradient norms, ``--ema``.  ``snapshots(G)`` is the example's callback that saves its grids at the lecture's
+    update counts.
+
+    Returns (the G that draws the samples: the average of G's weights with ``--ema``, else G; the history).
+    """
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
+    drawing = G_average or G
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(conditional_samples(drawing, z_shown, conditions))))
+    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
+    checkpoints = Checkpoints(args, example, out, models, {"D": opt_D, "G": opt_G}, state={"frames": frames.frames},
+                              argv=argv)
+    start_step, history = checkpoints.resume()
+    norms = GradientNorms(G, D, args.steps)
+    with checkpoints:
+        history = train_conditional_gan(
+            G, D, lambda m: sample_batch(x_train, c_train, m=m), lambda m: randn(m, args.z_dim), opt_D, opt_G,
+            steps=args.steps, m=args.batch, mismatch=(lambda c: mismatched(c, sizes)) if args.mismatch else None,
+            lr_schedule=halfway_decay(args.steps), start_step=start_step, history=history,
+            callback=checkpoints.callback(norms, snapshots(drawing), frames.callback),
+            progress=not args.no_progress, average=G_average)
     checkpoints.save(args.steps, history)
     frames.save(out, nrow=nrow)
     return drawing, history

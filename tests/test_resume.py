@@ -31,12 +31,13 @@ CASES = {
                                                                                 "--conditioning", "concat"], 5),
 }
 # the loop each example calls, as a name in the example's module, or "module:name" where the example reaches it
-# through a library function (mnist_gan trains in minigan/run.py:train_image_gan)
+# through a library function (mnist_gan and the conditional examples train in minigan/run.py)
 LOOPS = {"toy_1d_gan": "train_gan", "mnist_gan": "minigan.run:train_gan", "mnist_vae": "train_vae",
          "mnist_autoencoder": "train_autoencoder", "gan_vs_vae_2d": ("train_gan", "train_vae"),
          "gan_objectives": "train_gan", "discriminator_generates": "discriminator_generation",
          "what_do_we_miss": "train_discriminator", "sentence_gan": ("train_gan", "train_vae"),
-         "conditional_mnist": "train_conditional_gan", "conditional_faces": "train_conditional_gan"}
+         "conditional_mnist": "minigan.run:train_conditional_gan",
+         "conditional_faces": "minigan.run:train_conditional_gan"}
 UNITS = {"discriminator_generates": "round"}  # what the loop counts, where it is not updates
 
 
