@@ -270,29 +270,9 @@ def train_image_gan(args, example: str, out: Path, G, D, x_train, z_shown, nrow:
 
     Returns (the G that draws the samples: the average of G's weights with ``--ema``, else G; the history).
     """
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
-    G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
-    drawing = G_average or G
-    snapshots = lecture_snapshots(drawing, z_shown, out, args.steps, nrow=nrow)
-    # training.gif: the same z's drawn by G every 1/40 of the run
-    frames = Frames(args, args.steps, lambda step: (step, as_uint8(generate(drawing, z_shown))))
-    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
-    models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
-    checkpoints = Checkpoints(args, example, out, models, {"D": opt_D, "G": opt_G}, state={"frames": frames.frames},
-                              argv=argv)
-    start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
-    with checkpoints:
-        history = train_gan(G, D, lambda m: sample_batch(x_train, m=m), lambda m: randn(m, args.z_dim), opt_D, opt_G,
-                            steps=args.steps, m=args.batch, lr_schedule=halfway_decay(args.steps),
-                            start_step=start_step, history=history,
-                            callback=checkpoints.callback(norms, snapshots, frames.callback),
-                            progress=not args.no_progress, average=G_average)
-    checkpoints.save(args.steps, history)
-    frames.save(out, nrow=nrow)
-    return drawing, history
+    return _image_run(args, example, out, G, D, train_gan, lambda m: sample_batch(x_train, m=m),
+                      lambda drawing: generate(drawing, z_shown),
+                      lambda drawing: lecture_snapshots(drawing, z_shown, out, args.steps, nrow=nrow), nrow, argv)
 
 
 def train_conditional_image_gan(args, example: str, out: Path, G, D, x_train, c_train, sizes, z_shown, conditions,
@@ -300,30 +280,39 @@ def train_conditional_image_gan(args, example: str, out: Path, G, D, x_train, c_
     """The training run of a conditional image example (conditional_mnist, conditional_faces): the conditional
     loop (minigan/train/conditional.py) on the images ``x_train`` with their conditions ``c_train``, with Reed et
     al.'s mismatched pairs (one of the ``sizes`` attributes changed) unless ``--no-mismatch``, and around it what
-    ``train_image_gan`` does for the unconditional ones: Adam(``--lr``, β = (0.5, 0.999)), the rate decaying over
-    the second half, training.gif of G(``z_shown``, ``conditions``) (``nrow`` per row), checkpoint.npz, the
-    gradient norms, ``--ema``.  ``snapshots(G)`` is the example's callback that saves its grids at the lecture's
-    update counts.
+    ``train_image_gan`` does for the unconditional ones, training.gif showing G(``z_shown``, ``conditions``).
+    ``snapshots(G)`` is the example's callback that saves its grids at the lecture's update counts.
 
     Returns (the G that draws the samples: the average of G's weights with ``--ema``, else G; the history).
     """
+    return _image_run(args, example, out, G, D, train_conditional_gan, lambda m: sample_batch(x_train, c_train, m=m),
+                      lambda drawing: conditional_samples(drawing, z_shown, conditions), snapshots, nrow, argv,
+                      mismatch=(lambda c: mismatched(c, sizes)) if args.mismatch else None)
+
+
+def _image_run(args, example: str, out: Path, G, D, loop, sample_real, draw, snapshots, nrow: int, argv,
+               **loop_options):
+    """What both image runs share: the optimizers, the average of G's weights, training.gif of ``draw(G)``,
+    checkpoint.npz and the gradient norms around ``loop`` (``train_gan`` or ``train_conditional_gan``, which take
+    the same arguments, and ``loop_options`` besides)."""
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     drawing = G_average or G
-    frames = Frames(args, args.steps, lambda step: (step, as_uint8(conditional_samples(drawing, z_shown, conditions))))
+    # training.gif: the same z's drawn by G every 1/40 of the run
+    frames = Frames(args, args.steps, lambda step: (step, as_uint8(draw(drawing))))
+    # checkpoint.npz in --out: every --save-every updates, at the end, on Ctrl-C; --resume continues from it
     models = {"G": G, "D": D, **({"G_average": G_average} if G_average else {})}
     checkpoints = Checkpoints(args, example, out, models, {"D": opt_D, "G": opt_G}, state={"frames": frames.frames},
                               argv=argv)
     start_step, history = checkpoints.resume()
-    norms = GradientNorms(G, D, args.steps)
+    norms = GradientNorms(G, D, args.steps)  # each layer's gradient norm, for diagnostics.png
     with checkpoints:
-        history = train_conditional_gan(
-            G, D, lambda m: sample_batch(x_train, c_train, m=m), lambda m: randn(m, args.z_dim), opt_D, opt_G,
-            steps=args.steps, m=args.batch, mismatch=(lambda c: mismatched(c, sizes)) if args.mismatch else None,
-            lr_schedule=halfway_decay(args.steps), start_step=start_step, history=history,
-            callback=checkpoints.callback(norms, snapshots(drawing), frames.callback),
-            progress=not args.no_progress, average=G_average)
+        history = loop(G, D, sample_real, lambda m: randn(m, args.z_dim), opt_D, opt_G, steps=args.steps,
+                       m=args.batch, lr_schedule=halfway_decay(args.steps), start_step=start_step, history=history,
+                       callback=checkpoints.callback(norms, snapshots(drawing), frames.callback),
+                       progress=not args.no_progress, average=G_average, **loop_options)
     checkpoints.save(args.steps, history)
     frames.save(out, nrow=nrow)
     return drawing, history
