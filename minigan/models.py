@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from minigan import functional as F
 from minigan import nn
 from minigan.autograd import Tensor, no_grad
 from minigan.creation import randn
@@ -141,10 +142,22 @@ def sentence_decoder(z_dim: int, hidden: int, length: int, vocabulary_size: int)
                          nn.Unflatten(1, (length, vocabulary_size)))
 
 
-def sentence_generator(z_dim: int, hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+class StraightThrough(nn.Module):
+    """Rows of probabilities ↦ the one-hot rows of their arg max, with the probabilities' gradient
+    (``minigan/functional/words.py:straight_through``)."""
+
+    def forward(self, y):
+        return F.straight_through(y, dim=-1)
+
+
+def sentence_generator(z_dim: int, hidden: int, length: int, vocabulary_size: int,
+                       straight_through: bool = False) -> nn.Sequential:
     """G: z ↦ one distribution over the vocabulary per position (``sentence_decoder`` then a softmax per row), so
-    that G stays differentiable; a sentence is read from it by the arg max of each row."""
-    return nn.Sequential(sentence_decoder(z_dim, hidden, length, vocabulary_size), nn.Softmax(dim=-1))
+    that G stays differentiable; a sentence is read from it by the arg max of each row.  ``straight_through``: G
+    hands D the one-hot rows of those arg maxes instead, with the softmax's gradient (D then reads G's sentences
+    exactly as it reads real ones, and cannot tell them apart by how sure the rows are)."""
+    layers = [sentence_decoder(z_dim, hidden, length, vocabulary_size), nn.Softmax(dim=-1)]
+    return nn.Sequential(*layers, *([StraightThrough()] if straight_through else []))
 
 
 def sentence_discriminator(hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
@@ -231,7 +244,8 @@ def _sentence_corpus(settings):
 
 def _sentence_build(settings):
     corpus = _sentence_corpus(settings)
-    G = sentence_generator(settings["z_dim"], settings["hidden"], corpus.length, len(corpus.vocabulary))
+    G = sentence_generator(settings["z_dim"], settings["hidden"], corpus.length, len(corpus.vocabulary),
+                           settings.get("relaxation") == "straight-through")
     G.vocabulary = corpus.vocabulary  # how draw reads the rows back as words
     return G
 

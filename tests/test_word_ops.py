@@ -1,4 +1,5 @@
-"""The ops for words: one_hot, embedding (and nn.Embedding), gumbel_softmax, and softmax's flush of tiny entries.
+"""The ops for words: one_hot, embedding (and nn.Embedding), straight_through, gumbel_softmax, and softmax's flush of
+tiny entries.
 
 As in tests/test_ops.py: values against a plain NumPy formula, float32 kept, gradients checked by central
 differences in float64 to first and second order, and errors that name the op and what is wrong."""
@@ -98,6 +99,23 @@ def test_gumbel_softmax_hard_is_one_hot_with_the_soft_gradient(device):
     np.testing.assert_array_equal(values.argmax(-1), soft.numpy().argmax(-1))
     (soft * weights).sum().backward()
     np.testing.assert_allclose(straight_through, logits.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_straight_through_is_the_one_hot_arg_max_forward_and_the_identity_backward(dtype, device):
+    y = mg.tensor(np.random.default_rng(4).random((3, 4, 5)), dtype=dtype, requires_grad=True, device=device)
+    weights = np.random.default_rng(5).standard_normal((3, 4, 5))
+    for dim in (-1, 1):
+        y.grad = None
+        hard = F.straight_through(y, dim=dim)
+        assert hard.dtype == dtype and hard.device == device
+        expected = np.moveaxis(np.eye(y.shape[dim], dtype=dtype)[y.numpy().argmax(dim)], -1, dim)
+        np.testing.assert_array_equal(hard.numpy(), expected)
+        # backward: d Σ w·hard / dy = w, as if hard were y
+        (hard * mg.tensor(weights, dtype=dtype, device=device)).sum().backward()
+        np.testing.assert_allclose(y.grad.numpy(), weights, rtol=1e-6)
+    with pytest.raises(TypeError, match="straight_through"):
+        F.straight_through(np.ones((2, 3)))
 
 
 def test_gumbel_softmax_samples_the_categorical_distribution():

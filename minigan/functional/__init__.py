@@ -3,7 +3,7 @@
 Grouped by file: ``math`` (arithmetic, elementwise functions, matmul), ``reduce`` (sum, mean, max,
 var), ``shape`` (reshape, transpose, indexing, joining, broadcasting), ``activation``, ``layers``
 (linear, dropout, batch_norm), ``embedding`` (a table of vectors looked up by integers), ``conv`` (conv2d,
-conv_transpose2d, pooling, upsampling), ``loss`` and ``words`` (one_hot, gumbel_softmax).
+conv_transpose2d, pooling, upsampling), ``loss`` and ``words`` (one_hot, straight_through, gumbel_softmax).
 Importing this package also gives Tensor its operators.
 """
 from minigan.autograd import Tensor
@@ -24,7 +24,7 @@ from minigan.functional.shape import (
     broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
     transpose, unsqueeze,
 )
-from minigan.functional.words import gumbel_softmax, one_hot
+from minigan.functional.words import gumbel_softmax, one_hot, straight_through
 
 
 def _install_operators() -> None:
@@ -63,6 +63,6 @@ __all__ = [
     "l1_loss", "le",
     "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
     "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
-    "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to",
-    "swapaxes", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var",
+    "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "straight_through", "sub",
+    "sum", "sum_to", "swapaxes", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var",
 ]

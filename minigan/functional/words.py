@@ -1,9 +1,10 @@
-"""Ops for words: one-hot rows and Gumbel-softmax samples.
+"""Ops for words: one-hot rows, their straight-through gradient, and Gumbel-softmax samples.
 
 A sentence is a row of word indices (integers); D reads it as one one-hot row per position (``one_hot``), an
 embedding layer reads it as the rows of a weight matrix (``minigan/functional/embedding.py``, the same as
-``one_hot(x) @ W`` without forming the one-hot rows), and ``gumbel_softmax`` draws a relaxed one-hot row from a row
-of logits.
+``one_hot(x) @ W`` without forming the one-hot rows), ``straight_through`` turns rows of probabilities into the
+one-hot rows of their arg max while keeping the probabilities' gradient, and ``gumbel_softmax`` draws a relaxed
+one-hot row from a row of logits.
 """
 from __future__ import annotations
 
@@ -60,9 +61,17 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, dim: in
     # g = −log(−log u), a constant of the sample (no gradient flows into the noise)
     g = -xp.log(-xp.log(u))
     y = softmax((logits + Tensor(g)) / tau, axis=dim)
-    if not hard:
-        return y
+    return straight_through(y, dim) if hard else y
+
+
+def straight_through(y: Tensor, dim: int = -1) -> Tensor:
+    """The one-hot row of each row's arg max along ``dim``, with the gradient of ``y`` itself: the
+    straight-through estimator (Bengio et al., 2013), ``one_hot − y.detach() + y``.  Forward, a network after it
+    reads exact one-hot rows, as it reads real sentences; backward, the gradient reaching them flows into ``y``
+    as if they were ``y``.  Ties go to the first largest entry, as in arg max."""
+    check_tensor(y, "straight_through", "y")
+    xp = backend.array_module(y.data)
     with no_grad():
         index = y.data.argmax(axis=dim)
-        hard_y = Tensor(xp.moveaxis(one_hot(index, logits.shape[dim]).data, -1, dim).astype(logits.dtype))
+        hard_y = Tensor(xp.moveaxis(one_hot(index, y.shape[dim]).data, -1, dim).astype(y.dtype))
     return hard_y - y.detach() + y
