@@ -41,7 +41,7 @@ import minigan as mg
 from minigan.cli import add_ema_option, example_parser
 from minigan.data import FACE_ATTRIBUTES, make_faces
 from minigan.data.face_tags import FACE_SIZES, parse_tags, random_requests, tags_of
-from minigan.io import save_json, save_samples
+from minigan.io import atomic_write, save_json, save_samples
 from minigan.metrics.classifier import face_metrics
 from minigan.metrics.conditional import conditional_face_metrics
 from minigan.models import conditional_face_networks, conditional_samples, draw_faces
@@ -169,7 +169,7 @@ def main(argv=None) -> dict:
     gan_history_figure(history, out / "history.png")
     diagnostics_figure(history, out / "diagnostics.png")
     save_samples(samples, out / "samples.npy")
-    np.savez(out / "conditions.npz", **requests)
+    atomic_write(out / "conditions.npz", lambda file: np.savez(file, **requests))
     reference, _ = make_faces(args.samples, size=32, seed=args.seed + 1)
     metrics = {
         **conditional_face_metrics(samples, requests),
