@@ -74,6 +74,8 @@ from typing import Callable
 
 import numpy as np
 
+# minigan from this checkout, not from wherever it is installed (an editable install may be another worktree)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import minigan as mg
 from minigan import backend
 from minigan.data.face_tags import FACE_SIZES
