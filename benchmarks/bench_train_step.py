@@ -442,7 +442,7 @@ def build(config: str, sides: list, batch: int, device: str, seed: int = 0, size
                 model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()})
         models = [side.to_device(model) for model in models]
         if not dropout:
-            for layer in (layer for model in models for layer in model.modules()):
+            for layer in itertools.chain.from_iterable(model.modules() for model in models):
                 if isinstance(layer, side.nn.Dropout):
                     layer.p = 0.0
         data = [side.indices(a) if a.dtype.kind in "iu" else side.tensor(a) for a in arrays]
@@ -711,7 +711,7 @@ def main(argv=None) -> None:
 
 
 def print_row(row: dict, first: bool, args) -> None:
-    """One row of the table (after the machine and the header, before the first), as text or as Markdown."""
+    """One row of the table, as text or as Markdown; before the first, the machine and the header."""
     libraries = ("minigan", "torch") if args.compare else ("minigan",)
     if first:
         info = machine(args.device, args.threads)
