@@ -183,11 +183,11 @@ summary() {  # the last line of a log that says how it ended
 echo
 echo "GPU check, $(date +%Y-%m-%d), $MACHINE"
 if [ -f "$OUT/bench.log" ]; then
-    grep -E "^(config|mlp-gan|dcgan|vae-mlp)" "$OUT/bench.log"
+    grep -E "^(config|mlp-gan|dcgan|vae-mlp|sentence-gan|cond-dcgan|cond-mlp-gan) " "$OUT/bench.log"
 fi
 if [ -f "$OUT/bench_unfused.log" ]; then
     echo "minigan with MINIGAN_FUSED_KERNELS=0:"
-    grep -E "^(mlp-gan|dcgan|vae-mlp)" "$OUT/bench_unfused.log"
+    grep -E "^(mlp-gan|dcgan|vae-mlp|sentence-gan|cond-dcgan|cond-mlp-gan) " "$OUT/bench_unfused.log"
 fi
 printf '%-22s %-18s %6s  %s\n' step status seconds note
 failed=0
