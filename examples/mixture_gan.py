@@ -17,7 +17,7 @@ import numpy as np
 
 import minigan as mg
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser
+from minigan.cli import add_ema_option, example_parser, fill_defaults
 from minigan.data.mixtures import DATASETS
 from minigan.io import save_json, save_samples
 from minigan.metrics.modes import N_SAMPLES, mode_metrics, nearest_mode
@@ -160,9 +160,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--g-activation", choices=["relu", "leaky_relu"], default="relu",
                         help="G's hidden activation (default: %(default)s; D always uses LeakyReLU(0.2))")
     args = parser.parse_args(argv)
-    for key, value in DEFAULTS[args.data].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
+    fill_defaults(args, DEFAULTS[args.data])
     out = setup_run(args)
     print("settings:", {key: getattr(args, key) for key in DEFAULTS[args.data]})
     start = time.perf_counter()

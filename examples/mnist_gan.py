@@ -36,7 +36,7 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan.cli import add_ema_option, example_parser
+from minigan.cli import add_ema_option, example_parser, fill_defaults
 from minigan.data import load_mnist, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
@@ -84,9 +84,7 @@ def main(argv=None) -> dict:
                         help="ε, the Langevin step size (default: %(default)s)")
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
-    for option, value in ARCH_DEFAULTS[args.arch].items():
-        if getattr(args, option) is None:
-            setattr(args, option, value)
+    fill_defaults(args, ARCH_DEFAULTS[args.arch])
     if args.refine_steps < 0 or not args.refine_step_size > 0 or not args.refine_beta >= 0:
         parser.error("--refine-steps must be at least 0, --refine-step-size positive and --refine-beta at least 0 "
                      f"(got {args.refine_steps}, {args.refine_step_size}, {args.refine_beta})")

@@ -68,3 +68,11 @@ def add_ema_option(parser: argparse.ArgumentParser, default: float | None) -> No
     parser.add_argument("--ema", type=ema_decay, default=default,
                         help="β of the moving average of G's weights that samples are drawn from; 0: G's own "
                              f"weights{shown}")
+
+
+def fill_defaults(args: argparse.Namespace, defaults: dict) -> None:
+    """Options whose default depends on another option (``--arch``, ``--data``): each left unset (None) takes its
+    value from ``defaults``, the option ↦ value table for the choice made."""
+    for option, value in defaults.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
