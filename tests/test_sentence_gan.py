@@ -11,6 +11,7 @@ from minigan import functional as F
 from minigan.generate import load_generator
 from minigan.generate import main as generate
 from minigan.metrics import grammar
+from minigan.models import sentence_generator
 from minigan.train.autoencoder import reconstruction_error
 from minigan.train.checkpoint import read_checkpoint
 from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
@@ -100,3 +101,20 @@ def test_the_categorical_likelihood_is_minus_the_log_probability_of_each_positio
     np.testing.assert_allclose(error, expected, rtol=1e-5)
     assert mg.gradcheck(lambda logit: reconstruction_error(logit, x.double(), "categorical"), [logits], order=order,
                         device=device)
+
+
+def test_a_straight_through_g_hands_d_one_hot_rows_with_the_softmaxs_gradient(device):
+    """--relaxation straight-through: G's output is the one-hot row of each position's arg max, and the gradient
+    that reaches G's weights is the one the softmax rows would get."""
+    mg.manual_seed(0)
+    soft = sentence_generator(4, 8, 5, 7).to(device)
+    hard = sentence_generator(4, 8, 5, 7, straight_through=True).to(device)
+    hard.load_state_dict(soft.state_dict())
+    z = mg.randn(6, 4, device=device)
+    weights = mg.randn(6, 5, 7, device=device)
+    rows, one_hot = soft(z), hard(z)
+    np.testing.assert_array_equal(one_hot.numpy(), np.eye(7, dtype=np.float32)[rows.numpy().argmax(-1)])
+    (rows * weights).sum().backward()
+    (one_hot * weights).sum().backward()
+    for p, q in zip(soft.parameters(), hard.parameters()):
+        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-7)
