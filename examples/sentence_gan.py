@@ -6,11 +6,13 @@ subject, the pronoun with the object, the quality with the verb: agreements up t
 trains on any text file instead, one sentence per line.
 
 G maps z ~ N(0, I) to one distribution over the vocabulary per position (a softmax per row, so G stays
-differentiable); D reads a real sentence as one-hot rows and G's as those distributions, all positions at once
-(minigan/models.py: sentence_generator, sentence_discriminator).  A sentence is read from G by the arg max of each
-position, cut at the first ".".  The default objective is WGAN-GP (Gulrajani et al. 2017, section 6, where the
-lecture's objective failed on text), k = 5 critic updates per G update, Adam(5e-4, β = (0.5, 0.9)), the rate held for
-half the run and then decaying linearly to 0; --loss gan is the lecture's (docs/lecture.md, section 5).
+differentiable).  A sentence is read from G by the arg max of each position, cut at the first ".".  D reads a real
+sentence as one-hot rows, all positions at once (minigan/models.py: sentence_generator, sentence_discriminator), and
+G's as the one-hot rows of those arg maxes with the softmax's gradient (--relaxation straight-through, the default:
+D sees exactly the sentence G writes) or as the softmax rows themselves (--relaxation softmax, Gulrajani et al.'s
+setup).  The default objective is WGAN-GP (Gulrajani et al. 2017, section 6, where the lecture's objective failed on
+text), k = 5 critic updates per G update, m = 256, Adam(5e-4, β = (0.5, 0.9)), the rate held for half the run and
+then decaying linearly to 0; --loss gan is the lecture's (docs/lecture.md, section 5, says what each does).
 
 The comparison (section 7, "what do we miss?", for words): a VAE whose decoder is G's network up to the softmax
 (minigan/models.py: sentence_decoder), trained word by word on the same sentences with a per-position likelihood,
@@ -166,9 +168,10 @@ def main(argv=None) -> dict:
                         help="--data: leave out longer lines (default: %(default)s)")
     parser.add_argument("--min-count", type=positive_int, default=2,
                         help="--data: rarer words read as <unk> (default: %(default)s)")
-    parser.add_argument("--steps", type=positive_int, default=6000,
+    parser.add_argument("--steps", type=positive_int, default=3000,
                         help="updates of G, and of the VAE (default: %(default)s)")
-    parser.add_argument("--batch", type=positive_int, default=64, help="m, sentences per update (default: %(default)s)")
+    parser.add_argument("--batch", type=positive_int, default=256,
+                        help="m, sentences per update (default: %(default)s)")
     parser.add_argument("--d-steps", type=positive_int, default=5,
                         help="k, D's updates per G update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=5e-4,
@@ -179,7 +182,7 @@ def main(argv=None) -> dict:
                         help="hidden units of every network (default: %(default)s)")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="wgan-gp",
                         help="what D and G maximise (default: %(default)s)")
-    parser.add_argument("--relaxation", choices=["softmax", "straight-through"], default="softmax",
+    parser.add_argument("--relaxation", choices=["softmax", "straight-through"], default="straight-through",
                         help="what D reads of G's sentence: its softmax rows, or the one-hot rows of their arg max "
                              "with the softmax's gradient (default: %(default)s)")
     parser.add_argument("--samples", type=positive_int, default=10_000,
