@@ -122,7 +122,7 @@ def main(argv=None) -> dict:
                              "(default: %(default)s)")
     parser.add_argument("--g-channels", type=int, default=24,
                         help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
-    parser.add_argument("--d-channels", type=int, default=16,
+    parser.add_argument("--d-channels", type=int, default=32,
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
     parser.add_argument("--conditioning", choices=["projection", "concat"], default="projection",
                         help="how the attributes enter D: ψ(φ(x)) + ⟨e(c), φ(x)⟩, or e(c) joined to D's 8×8 map "
