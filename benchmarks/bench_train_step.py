@@ -23,14 +23,15 @@ The configs (the performance issues', exactly):
                 Bernoulli means are their sigmoid); batch 128; Adam(1e-3); loss = Bernoulli reconstruction summed
                 over pixels + KL, averaged over the batch.
   sentence-gan  examples/sentence_gan.py's default run (minigan/models.py:sentence_generator): G z32 → 256 → 256
-                (ReLU) → 12·39 → a softmax over the 39 words at each of 12 positions; D 12·39 → 256 → 256 (LeakyReLU
-                0.2) → 1; batch 64; WGAN-GP (λ = 10), Adam(5e-4, betas (0.5, 0.9)).  One iteration = k = 5 critic
+                (ReLU) → 12·39 → a softmax over the 39 words at each of 12 positions → the one-hot rows of their arg
+                max with the softmax's gradient (straight-through); D 12·39 → 256 → 256 (LeakyReLU 0.2) → 1;
+                batch 256; WGAN-GP (λ = 10), Adam(5e-4, betas (0.5, 0.9)).  One iteration = k = 5 critic
                 steps on one-hot real sentences and G's rows, each with its gradient penalty (a gradient of a
                 gradient, create_graph=True), + one G step.
   cond-dcgan    examples/conditional_faces.py's default networks (minigan/models.py:conditional_face_networks):
                 G(z, c) = G([z32, e(c)32]): ConvTranspose2d 64 → 96 (4×4) → 48 → 24 → 3×32×32, BatchNorm2d and ReLU
-                between, tanh; D(x, c) by projection: Conv2d 3 → 16 → 32 → 64 (BatchNorm2d on the last two,
-                LeakyReLU 0.2) → φ(x) ∈ R¹⁰²⁴, logit ψ(φ(x)) + ⟨e(c), φ(x)⟩; e(c) sums one learned vector per
+                between, tanh; D(x, c) by projection: Conv2d 3 → 32 → 64 → 128 (BatchNorm2d on the last two,
+                LeakyReLU 0.2) → φ(x) ∈ R²⁰⁴⁸, logit ψ(φ(x)) + ⟨e(c), φ(x)⟩; e(c) sums one learned vector per
                 attribute (six, of 44 values); batch 64; Adam(2e-4, betas (0.5, 0.999)).  One iteration
                 (minigan/train/conditional.py) = one D step on real matched pairs, G's pairs and real mismatched
                 pairs (weights 1, ½, ½; BCE with logits) + one G step.
@@ -170,9 +171,17 @@ def vae_models(side: Side):
 
 
 def sentence_gan_models(side: Side, z_dim: int = 32, length: int = 12, words: int = 39):
-    nn = side.nn
+    nn, F = side.nn, side.F
+
+    class StraightThrough(nn.Module):
+        """The one-hot rows of the arg max, with the rows' gradient: one_hot − p.detach() + p."""
+
+        def forward(self, p):
+            return F.one_hot(p.argmax(-1), p.shape[-1]).float() - p.detach() + p
+
     G = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                      nn.Linear(256, length * words), nn.Unflatten(1, (length, words)), nn.Softmax(dim=-1))
+                      nn.Linear(256, length * words), nn.Unflatten(1, (length, words)), nn.Softmax(dim=-1),
+                      StraightThrough())
     D = nn.Sequential(nn.Flatten(), nn.Linear(length * words, 256), nn.LeakyReLU(0.2), nn.Linear(256, 256),
                       nn.LeakyReLU(0.2), nn.Linear(256, 1))
     return G, D
@@ -219,10 +228,10 @@ def cond_dcgan_models(side: Side):
                                 nn.ConvTranspose2d(96, 48, 4, 2, 1, bias=False), nn.BatchNorm2d(48), nn.ReLU(),
                                 nn.ConvTranspose2d(48, 24, 4, 2, 1, bias=False), nn.BatchNorm2d(24), nn.ReLU(),
                                 nn.ConvTranspose2d(24, 3, 4, 2, 1), nn.Tanh()), rows, 32)
-    D = Discriminator(nn.Sequential(nn.Conv2d(3, 16, 4, 2, 1), nn.LeakyReLU(0.2),
-                                    nn.Conv2d(16, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32), nn.LeakyReLU(0.2),
+    D = Discriminator(nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.LeakyReLU(0.2),
                                     nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
-                                    nn.Flatten()), 64 * 4 * 4, rows)
+                                    nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+                                    nn.Flatten()), 128 * 4 * 4, rows)
     return G, D
 
 
@@ -402,7 +411,7 @@ WORKLOADS = {
     "mlp-gan": Workload(mlp_gan_models, functools.partial(images, shape=(784,)), gan_step, 64),
     "dcgan": Workload(dcgan_models, functools.partial(images, shape=(1, 28, 28)), gan_step, 64, image=28),
     "vae-mlp": Workload(vae_models, functools.partial(images, shape=(784,), low=0.0), vae_step, 128),
-    "sentence-gan": Workload(sentence_gan_models, one_hot_sentences, wgan_gp_step, 64),
+    "sentence-gan": Workload(sentence_gan_models, one_hot_sentences, wgan_gp_step, 256),
     "cond-dcgan": Workload(cond_dcgan_models,
                            functools.partial(conditional_images, shape=(3, 32, 32), sizes=FACE_SIZES),
                            functools.partial(conditional_step, z_dim=32, lr=2e-4), 64, image=32),

@@ -478,6 +478,31 @@ def test_max_gradient_goes_to_the_nan_of_a_row(device):
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [0, 1, 0]])
 
 
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+def test_argmax_and_argmin_are_numpys_indices_as_int64_tensors_without_gradient(op, device):
+    values = np.random.default_rng(6).standard_normal((3, 4, 5)).astype(np.float32)
+    values[0, 0, :2] = values[0, 0].max() + 1 if op == "argmax" else values[0, 0].min() - 1  # a tie: the first wins
+    x = mg.tensor(values, requires_grad=True, device=device)
+    find = getattr(np, op)
+    for dim in (0, 1, -1):
+        index = getattr(x, op)(dim)
+        assert index.dtype == np.int64 and index.device == device and not index.requires_grad
+        np.testing.assert_array_equal(index.numpy(), find(values, axis=dim))
+        kept = getattr(F, op)(x, dim=dim, keepdim=True)
+        np.testing.assert_array_equal(kept.numpy(), np.expand_dims(find(values, axis=dim), dim))
+    whole = getattr(x, op)()
+    assert whole.shape == () and int(whole) == find(values)
+    with pytest.raises(ValueError, match=f"{op}: the tensor is empty"):
+        getattr(F, op)(mg.zeros(0, device=device))
+    with pytest.raises(IndexError, match=f"{op}: dim 3 is out of range"):
+        getattr(x, op)(3)
+
+
+def test_argmax_counts_a_nan_as_the_largest(device):
+    x = mg.tensor([[1.0, np.nan, 3.0], [2.0, 5.0, 1.0]], device=device)
+    np.testing.assert_array_equal(x.argmax(1).numpy(), [1, 1])
+
+
 @pytest.mark.parametrize("p", [[0.5, 1.5], [-0.1, 0.5], [np.nan, 0.5]], ids=["above 1", "below 0", "NaN"])
 def test_binary_cross_entropy_rejects_p_outside_0_1(p, device):
     with pytest.raises(ValueError, match=r"binary_cross_entropy: p must be a probability, in \[0, 1\]"):

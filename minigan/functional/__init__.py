@@ -19,7 +19,7 @@ from minigan.functional.loss import (
 from minigan.functional.math import (
     abs, add, clip, div, eq, exp, ge, gt, le, log, lt, matmul, maximum, minimum, mul, ne, neg, pow, sqrt, sub,
 )
-from minigan.functional.reduce import logsumexp, max, mean, min, std, sum, var
+from minigan.functional.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from minigan.functional.shape import (
     broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
     transpose, unsqueeze,
@@ -48,8 +48,9 @@ def _install_operators() -> None:
     Tensor.__eq__, Tensor.__ne__, Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = eq, ne, lt, le, gt, ge
     Tensor.__hash__ = object.__hash__
     Tensor.T = property(lambda self: transpose(self))
-    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, var, std, logsumexp, reshape, transpose, permute,
-                     squeeze, unsqueeze, broadcast_to, flatten, clone, sigmoid, tanh, relu, softmax, log_softmax):
+    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, argmax, argmin, var, std, logsumexp, reshape,
+                     transpose, permute, squeeze, unsqueeze, broadcast_to, flatten, clone, sigmoid, tanh, relu, softmax,
+                     log_softmax):
         setattr(Tensor, function.__name__, function)
     Tensor.view = reshape
 
@@ -57,7 +58,7 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "abs", "add", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
+    "abs", "add", "argmax", "argmin", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
     "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "flatten", "ge", "getitem", "gt", "gumbel_softmax",
     "l1_loss", "le",

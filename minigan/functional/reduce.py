@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy).
+"""Reductions: sum, mean, max, var over chosen axes (keepdims like NumPy), and argmax / argmin.
 
 Each takes NumPy's ``axis=`` / ``keepdims=`` and PyTorch's ``dim=`` / ``keepdim=`` for the same thing (but max
 and min, whose PyTorch form with dim= returns indices too, take axis= only).
@@ -92,6 +92,31 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 -
 def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
     """Smallest value over ``axis`` (all axes when None): NumPy's min, PyTorch's amin."""
     return -max(-x, axis, keepdims)
+
+
+def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The index of the largest value along ``dim`` (of the flattened tensor when None), as PyTorch's
+    ``torch.argmax``: an int64 tensor without a gradient; the first index among equal values, a NaN counting
+    as the largest."""
+    return _index_of(x, dim, keepdim, "argmax")
+
+
+def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The index of the smallest value along ``dim``, as PyTorch's ``torch.argmin`` (see ``argmax``)."""
+    return _index_of(x, dim, keepdim, "argmin")
+
+
+def _index_of(x: Tensor, dim, keepdim: bool, op: str) -> Tensor:
+    """NumPy's (or CuPy's) ``argmax`` / ``argmin``, named by ``op``, with PyTorch's ``dim`` and ``keepdim``."""
+    check_tensor(x, op)
+    if x.numel() == 0:
+        raise ValueError(f"{op}: the tensor is empty")
+    find = getattr(backend.array_module(x.data), op)
+    if dim is None:
+        return Tensor(find(x.data.reshape(-1)).astype(np.int64).reshape(()))
+    a = _validate.axis(dim, x.ndim, op, "dim")
+    index = find(x.data, axis=a).astype(np.int64)
+    return Tensor(index.reshape(index.shape[:a] + (1,) + index.shape[a:]) if keepdim else index)
 
 
 def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1,
