@@ -31,6 +31,7 @@ import numpy as np
 import minigan as mg
 from minigan import optim
 from minigan.cli import example_parser
+from minigan.data import DrawnBatches
 from minigan.data.curves import Spiral2D
 from minigan.io import save_json, save_samples
 from minigan.metrics.sample_quality import mmd2, share_near_support
@@ -41,31 +42,6 @@ from minigan.train import VAE, train_gan, train_vae
 from minigan.train.shared import linear_decay
 
 BANDWIDTHS = (0.1, 0.3, 1.0)  # from the noise σ = 0.05 up to the spiral's size (radius ≈ 2.2)
-
-
-class FreshBatches:
-    """``steps`` batches of m new target points: the VAE sees as many examples as the GAN's D does.
-
-    ``taken`` counts the batches handed out; a checkpoint keeps it (``state_dict``), so a resumed run gets the rest.
-    """
-
-    def __init__(self, target, m: int, steps: int):
-        self.target, self.m, self.steps = target, m, steps
-        self.taken = 0
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __iter__(self):
-        while self.taken < self.steps:
-            self.taken += 1
-            yield self.target.sample(self.m)
-
-    def state_dict(self) -> dict:
-        return {"taken": self.taken}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.taken = int(state["taken"])
 
 
 def measure(points: np.ndarray, target, reference: np.ndarray) -> dict:
@@ -124,7 +100,7 @@ def main(argv=None) -> dict:
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
     # checkpoint.npz in --out: every --save-every updates (the GAN's, then the VAE's), at the end, on Ctrl-C
-    batches = FreshBatches(target, args.batch, args.steps)
+    batches = DrawnBatches(lambda: target.sample(args.batch), args.steps)  # the VAE sees as many examples as D
     checkpoints = Checkpoints(args, "gan_vs_vae_2d", out, {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
                               state={"frames": frames, "batches": batches}, argv=argv)
 

@@ -42,7 +42,7 @@ import minigan as mg
 from minigan import functional as F
 from minigan import nn, optim
 from minigan.cli import example_parser, positive_int
-from minigan.data import sample_batch
+from minigan.data import DrawnBatches, sample_batch
 from minigan.data.text import text_corpus, toy_corpus
 from minigan.io import atomic_write, save_json
 from minigan.metrics import grammar
@@ -55,29 +55,6 @@ from minigan.train.objectives import OBJECTIVES
 from minigan.train.shared import halfway_decay
 
 SHOWN = 6  # sentences printed at the lecture's update counts and drawn in each frame of training.gif
-
-
-class OneHotBatches:
-    """``steps`` batches of m training sentences drawn at random, as one-hot rows: what the VAE learns from, as many
-    examples as G's updates see.  ``taken`` counts the batches handed out; the checkpoint keeps it."""
-
-    def __init__(self, ids: np.ndarray, vocabulary_size: int, m: int, steps: int):
-        self.ids, self.vocabulary_size, self.m, self.steps = ids, vocabulary_size, m, steps
-        self.taken = 0
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __iter__(self):
-        while self.taken < self.steps:
-            self.taken += 1
-            yield F.one_hot(sample_batch(self.ids, m=self.m), self.vocabulary_size).float()
-
-    def state_dict(self) -> dict:
-        return {"taken": self.taken}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.taken = int(state["taken"])
 
 
 def read(rows_of_probabilities, vocabulary) -> list:
@@ -212,7 +189,8 @@ def main(argv=None) -> dict:
     # fixed codes of their own for the error counts, the printed sentences and the GIF (the run is unchanged)
     z_eval, z_shown = fixed_noise(args.seed, 1000, args.z_dim), fixed_noise(args.seed + 1, SHOWN, args.z_dim)
     records, frames = [], Frames(args, 2 * args.steps, None)
-    batches = OneHotBatches(corpus.ids, size, args.batch, args.steps)
+    # the VAE's batches: as many one-hot batches of training sentences as G's updates see
+    batches = DrawnBatches(lambda: F.one_hot(sample_batch(corpus.ids, m=args.batch), size).float(), args.steps)
     checkpoints = Checkpoints(args, "sentence_gan", out, {"G": G, "D": D}, {"D": opt_D, "G": opt_G},
                               state={"frames": frames.frames, "records": records, "batches": batches}, argv=argv)
 

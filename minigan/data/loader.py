@@ -129,3 +129,28 @@ def sample_batch(*arrays, m: int, device=None):
     device = backend.get_device() if device is None else backend.normalize_device(device)
     batch = tuple(_take(array, index, device) for array in arrays)
     return batch[0] if len(batch) == 1 else batch
+
+
+class DrawnBatches:
+    """``steps`` batches, each made by calling ``draw()`` (new samples of a known distribution, or
+    ``sample_batch`` of a dataset): what a loop over a dataset of its own, such as ``train_vae``, iterates over
+    when it should see as many examples as another loop's updates.  ``taken`` counts the batches handed out; a
+    checkpoint keeps it (``state_dict``), so a resumed run gets the rest."""
+
+    def __init__(self, draw, steps: int):
+        self.draw, self.steps = draw, steps
+        self.taken = 0
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self):
+        while self.taken < self.steps:
+            self.taken += 1
+            yield self.draw()
+
+    def state_dict(self) -> dict:
+        return {"taken": self.taken}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.taken = int(state["taken"])
