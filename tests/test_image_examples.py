@@ -10,7 +10,7 @@ from PIL import Image
 import minigan as mg
 from minigan import nn
 from minigan.data import FACE_ATTRIBUTES
-from minigan.models import SAMPLERS, dcgan_generator, mnist_networks
+from minigan.models import mnist_networks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,27 +82,6 @@ def test_mnist_gan_without_refinement_reports_g_alone(tmp_path):
                                          "--z-dim", "8", "--samples", "40", "--refine-steps", "0", "--no-progress"])
     assert metrics["classifier_score"] == pytest.approx(metrics["generator_alone"]["classifier_score"])
     assert metrics["frechet_distance"] == pytest.approx(metrics["generator_alone"]["frechet_distance"])
-
-
-@pytest.mark.parametrize("size", [32, 64])
-def test_dcgan_generator_last_doubling_by_transposed_conv_or_by_upsampling(size):
-    transposed, upsampled = (dcgan_generator(6, 4, size, output) for output in ("transposed", "upsample"))
-    for G in (transposed, upsampled):
-        G.eval()
-        x = G(mg.randn(3, 6))
-        assert x.shape == (3, 3, size, size) and x.dtype == mg.float32
-    last = list(upsampled)[-3:]
-    assert isinstance(last[0], nn.Upsample) and isinstance(last[1], nn.Conv2d) and last[1].kernel_size == (3, 3)
-    assert isinstance(list(transposed)[-2], nn.ConvTranspose2d)
-    # the layers before the last doubling are the same, so the two differ only there
-    assert [type(m) for m in list(transposed)[:-2]] == [type(m) for m in list(upsampled)[:-3]]
-    with pytest.raises(ValueError, match="output must be 'transposed' or 'upsample', got 'bilinear'"):
-        dcgan_generator(6, 4, size, "bilinear")
-    # generate rebuilds G from a run's settings; a run saved before --g-output existed had the transposed one
-    settings = {"z_dim": 6, "g_channels": 4, "size": size}
-    build = SAMPLERS["anime_faces_dcgan"].build
-    assert isinstance(list(build(settings))[-2], nn.ConvTranspose2d)
-    assert isinstance(list(build({**settings, "g_output": "upsample"}))[-3], nn.Upsample)
 
 
 def test_anime_faces_dcgan_writes_grids_traversal_samples_and_metrics(tmp_path):
