@@ -132,9 +132,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--z-dim", type=int, default=32, help="dimension of the noise z (default: %(default)s)")
     parser.add_argument("--g-channels", type=int, default=24,
                         help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
-    parser.add_argument("--g-output", choices=["transposed", "upsample"], default="transposed",
-                        help="G's last doubling: a 4×4 transposed convolution, or nearest upsampling and a 3×3 "
-                             "convolution (default: %(default)s)")
     parser.add_argument("--d-channels", type=int, default=32,
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
     parser.add_argument("--pack", type=int, default=2,
@@ -154,7 +151,7 @@ def main(argv=None) -> dict:
     x_train, reference = load_data(args)
     # D's first layer has 32 channels: with 16 the small attributes (the iris, the blush) came out wrong more
     # often, on every seed and kernel family swept (docs/results.md)
-    G, D = dcgan_generator(args.z_dim, args.g_channels, args.size, args.g_output), dcgan_discriminator(args.d_channels, args.size,
+    G, D = dcgan_generator(args.z_dim, args.g_channels, args.size), dcgan_discriminator(args.d_channels, args.size,
                                                                                           3 * args.pack)
     dcgan_init(G)
     dcgan_init(D)

@@ -122,9 +122,6 @@ def main(argv=None) -> dict:
                              "(default: %(default)s)")
     parser.add_argument("--g-channels", type=int, default=24,
                         help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
-    parser.add_argument("--g-output", choices=["transposed", "upsample"], default="transposed",
-                        help="G's last doubling: a 4×4 transposed convolution, or nearest upsampling and a 3×3 "
-                             "convolution (default: %(default)s)")
     parser.add_argument("--d-channels", type=int, default=32,
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
     parser.add_argument("--conditioning", choices=["projection", "concat"], default="projection",

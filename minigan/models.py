@@ -94,25 +94,16 @@ def mnist_networks(settings: dict) -> tuple[nn.Module, nn.Module]:
                                                                                       settings["dropout"])
 
 
-def dcgan_generator(z_dim: int, channels: int, size: int, output: str = "transposed") -> nn.Module:
+def dcgan_generator(z_dim: int, channels: int, size: int) -> nn.Module:
     """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
-    channels, up to size × size × 3.  ``output`` is the last doubling: ``"transposed"`` (DCGAN's 4×4
-    transposed convolution) or ``"upsample"`` (nearest-neighbour upsampling, then a 3×3 convolution: each
-    output pixel is computed from one 3×3 neighbourhood of the same map, as in Odena et al., "Deconvolution
-    and Checkerboard Artifacts", 2016)."""
-    if output not in ("transposed", "upsample"):
-        raise ValueError(f"dcgan_generator: output must be 'transposed' or 'upsample', got {output!r}")
+    channels, up to size × size × 3."""
     doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
     widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
     layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
               nn.BatchNorm2d(widths[0]), nn.ReLU()]
     for c_in, c_out in zip(widths[:-1], widths[1:]):
         layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
-    if output == "upsample":
-        last = [nn.Upsample(scale_factor=2), nn.Conv2d(widths[-1], 3, 3, 1, 1)]
-    else:
-        last = [nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1)]
-    return nn.Sequential(*layers, *last, nn.Tanh())
+    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
 
 
 def dcgan_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
@@ -234,8 +225,7 @@ register("toy_1d_gan", Sampler(build=lambda s: toy_networks(s["z_dim"], s["hidde
                                kind="points"))
 register("mixture_gan", Sampler(build=mixture_generator, draw=_noise_draw(_mixture_scale), kind="points"))
 register("mnist_gan", Sampler(build=lambda s: mnist_networks(s)[0], draw=_noise_draw(), kind="images"))
-register("anime_faces_dcgan", Sampler(build=lambda s: dcgan_generator(s["z_dim"], s["g_channels"], s["size"],
-                                                                        s.get("g_output", "transposed")),
+register("anime_faces_dcgan", Sampler(build=lambda s: dcgan_generator(s["z_dim"], s["g_channels"], s["size"]),
                                       draw=_noise_draw(), kind="images"))
 register("gan_vs_vae_2d", Sampler(build=lambda s: mlp(s["z_dim"], s["hidden"], 2), draw=_noise_draw(), kind="points",
                                   model=("G",)))
@@ -308,8 +298,7 @@ def conditional_face_networks(settings: dict):
     )
 
     e_dim, channels, size = settings["embed_dim"], settings["d_channels"], 32
-    G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size,
-                                                             settings.get("g_output", "transposed")),
+    G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size),
                              ConditionEmbedding(FACE_SIZES, e_dim))
     dcgan_init(G.body)
     convolutions = list(dcgan_discriminator(channels, size))[:-2]  # down to the 4c × 4 × 4 map
