@@ -202,3 +202,40 @@ def test_a_pytorch_dcgan_gives_pytorchs_numbers_from_the_same_weights_data_and_n
     relative = np.abs(np.array(got) - np.array(expected)) / np.abs(np.array(expected))
     print("relative differences per iteration:", dict(zip(names, relative.T.round(8).tolist())))
     assert np.all(relative < 1e-3), dict(zip(names, relative.T.tolist()))
+
+
+TOP_LEVEL = ["abs", "argmax", "argmin", "cat", "exp", "flatten", "log", "log_softmax", "logsumexp", "matmul", "maximum",
+             "mean", "minimum", "permute", "pow", "relu", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sum",
+             "tanh", "transpose", "unsqueeze", "var"]
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL)
+def test_pytorch_top_level_functions_are_minigans_functional_ones(name):
+    assert getattr(mg, name) is getattr(mg.functional, name) and name in mg.__all__
+
+
+def test_pytorch_top_level_functions_called_as_in_pytorch_code():
+    """The calls a PyTorch conditional GAN makes (torch.cat([z, e], 1), torch.sum(x, dim=1), ...), as it makes them,
+    against NumPy.  torch.max / torch.min are left out on purpose: with a dim they return (values, indices)."""
+    torch = mg
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((4, 2)).astype(np.float32)
+    x, y = torch.tensor(a), torch.tensor(b)
+    np.testing.assert_array_equal(torch.cat([x, y], 1).numpy(), np.concatenate([a, b], 1))
+    np.testing.assert_array_equal(torch.cat((x, x), dim=0).numpy(), np.concatenate([a, a], 0))
+    np.testing.assert_array_equal(torch.stack([x, x], dim=1).numpy(), np.stack([a, a], 1))
+    np.testing.assert_allclose(torch.sum(x, dim=1, keepdim=True).numpy(), a.sum(1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(torch.mean(x, 0).numpy(), a.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(torch.std(x, dim=0).numpy(), a.std(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(torch.sigmoid(x).numpy(), 1 / (1 + np.exp(-a)), rtol=1e-6)
+    np.testing.assert_allclose(torch.softmax(x, dim=1).numpy(), np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(torch.matmul(x, torch.transpose(x, 0, 1)).numpy(), a @ a.T, rtol=1e-5)
+    np.testing.assert_array_equal(torch.argmax(x, dim=1).numpy(), a.argmax(1))
+    np.testing.assert_array_equal(torch.flatten(torch.unsqueeze(x, 0), 1).numpy(), a.reshape(1, 12))
+    np.testing.assert_array_equal(torch.permute(torch.unsqueeze(x, 2), (2, 0, 1)).numpy(), a[None])
+    np.testing.assert_allclose(torch.pow(torch.abs(x), 2).numpy(), a ** 2, rtol=1e-6)
+    assert torch.cat([x, y], 1).dtype == torch.float32
+    # gradients flow through them as through F's: d/dx Σ cat([x, x]) = 2
+    leaf = torch.tensor(a, requires_grad=True)
+    torch.sum(torch.cat([leaf, leaf], 1)).backward()
+    np.testing.assert_array_equal(leaf.grad.numpy(), np.full_like(a, 2))
