@@ -113,7 +113,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--tags", help='tags.png shows these tags in every row, e.g. "blue hair, long hair, red eyes" '
                                        "(default: eight tag sets, one per row)")
     parser.add_argument("--faces", type=int, default=10_000, help="toy faces to train on (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=3000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=5000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=64, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate η (default: %(default)s)")
     parser.add_argument("--z-dim", type=int, default=32, help="dimension of the noise z (default: %(default)s)")
