@@ -125,6 +125,18 @@ class Tensor:
         """The number of elements (PyTorch's ``numel()``, NumPy's ``array.size``)."""
         return self._data.size
 
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's ``dim()``, NumPy's ``ndim``)."""
+        return self._data.ndim
+
+    def contiguous(self) -> "Tensor":
+        """The tensor itself (PyTorch's ``contiguous()``): minigan's ops take arrays in any memory order."""
+        return self
+
+    def tolist(self):
+        """The values as nested Python lists of floats (a number for a 0-d tensor), copied to the CPU."""
+        return self.numpy().tolist()
+
     @property
     def dtype(self):
         return self._data.dtype

@@ -91,6 +91,26 @@ def arange(start, stop=None, step=1, dtype=None, device=None) -> Tensor:
     return Tensor(backend.module_for(device).arange(start, stop, step).astype(dtype))
 
 
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (``torch.linspace``)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    dtype, device = _where(dtype, device)
+    values = backend.module_for(device).linspace(start, end, steps, dtype=np.float64).astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (m = n unless given), ``torch.eye``."""
+    dtype, device = _where(dtype, device)
+    return Tensor(backend.module_for(device).eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+
+def empty(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``torch.empty``, filled with zeros: minigan never hands out uninitialised memory."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def randn(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) from minigan's seeded generator (``mg.manual_seed``)."""
     dtype, device = _where(dtype, device)

@@ -204,9 +204,9 @@ def test_a_pytorch_dcgan_gives_pytorchs_numbers_from_the_same_weights_data_and_n
     assert np.all(relative < 1e-3), dict(zip(names, relative.T.tolist()))
 
 
-TOP_LEVEL = ["abs", "argmax", "argmin", "cat", "exp", "flatten", "log", "log_softmax", "logsumexp", "matmul", "maximum",
-             "mean", "minimum", "permute", "pow", "relu", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sum",
-             "tanh", "transpose", "unsqueeze", "var"]
+TOP_LEVEL = ["abs", "argmax", "argmin", "cat", "chunk", "clamp", "exp", "flatten", "log", "log_softmax", "logsumexp",
+             "matmul", "maximum", "mean", "minimum", "mm", "permute", "pow", "relu", "sigmoid", "softmax", "split", "sqrt",
+             "squeeze", "stack", "std", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "where"]
 
 
 @pytest.mark.parametrize("name", TOP_LEVEL)
@@ -239,3 +239,61 @@ def test_pytorch_top_level_functions_called_as_in_pytorch_code():
     leaf = torch.tensor(a, requires_grad=True)
     torch.sum(torch.cat([leaf, leaf], 1)).backward()
     np.testing.assert_array_equal(leaf.grad.numpy(), np.full_like(a, 2))
+
+
+def test_more_of_pytorchs_calls_as_pytorch_code_makes_them():
+    """torch.clamp / clip, where, masked_fill, split, chunk, expand, mm, t, dim, tolist, contiguous, linspace, eye,
+    empty, is_tensor, numel, against NumPy."""
+    torch = mg
+    a = np.arange(-6, 6, dtype=np.float32).reshape(3, 4) / 4
+    x = torch.tensor(a)
+    np.testing.assert_array_equal(torch.clamp(x, min=-0.5, max=0.5).numpy(), np.clip(a, -0.5, 0.5))
+    np.testing.assert_array_equal(torch.clip(x, -0.5).numpy(), np.maximum(a, -0.5))
+    np.testing.assert_array_equal(x.clamp(max=0.25).numpy(), np.minimum(a, 0.25))
+    np.testing.assert_array_equal(torch.where(x > 0, x, torch.zeros_like(x)).numpy(), np.maximum(a, 0))
+    np.testing.assert_array_equal(x.masked_fill(x < 0, -1.0).numpy(), np.where(a < 0, -1, a))
+    assert [p.shape for p in torch.split(x, 3, dim=1)] == [(3, 3), (3, 1)]
+    assert [p.shape for p in x.split([1, 2], 0)] == [(1, 4), (2, 4)]
+    assert [p.shape for p in torch.chunk(x, 2)] == [(2, 4), (1, 4)]
+    assert [p.shape for p in x.chunk(4, dim=1)] == [(3, 1)] * 4
+    assert [p.shape for p in torch.chunk(torch.zeros(5), 4)] == [(2,), (2,), (1,)]  # as in PyTorch: 3 pieces
+    assert x[:, :1].expand(-1, 5).shape == (3, 5) and x.expand(2, 3, 4).shape == (2, 3, 4)
+    np.testing.assert_allclose(torch.mm(x, x.t()).numpy(), a @ a.T, rtol=1e-6)
+    assert x.dim() == 2 and x.contiguous() is x and torch.is_tensor(x) and not torch.is_tensor(a)
+    assert torch.numel(x) == 12 and x[0, :2].tolist() == [-1.5, -1.25] and x.sum().tolist() == float(a.sum())
+    np.testing.assert_array_equal(torch.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_array_equal(torch.eye(2, 3).numpy(), np.eye(2, 3))
+    assert torch.empty(2, 3).shape == (2, 3) and not torch.empty(2, 3).numpy().any()
+    for made in (torch.linspace(0, 1, 3), torch.eye(2), torch.empty(2), x.clamp(0), torch.where(x > 0, x, 0.0)):
+        assert made.dtype == torch.float32
+    assert torch.linspace(0, 1, 3, dtype=torch.float64).dtype == torch.float64
+
+
+def test_where_keeps_the_condition_it_was_given():
+    """The gradient follows the mask as it was at the call, not as it is changed afterwards (the op keeps a copy)."""
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = np.array([True, False, True])
+    y = mg.where(mask, x, 0.0)
+    mask[:] = False
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 1])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: mg.where(x, x, x), TypeError, r"where: condition must be a boolean tensor.*float32"),
+    (lambda x: mg.where(np.ones((2, 2), bool), x, x), ValueError, r"where: shapes \(2, 2\) \(condition\), \(3, 4\)"),
+    (lambda x: mg.split(x, [1, 1], dim=0), ValueError, r"split: sections \[1, 1\] must .* add up to 3, .* dim 0"),
+    (lambda x: mg.split(x, 0), ValueError, r"split: split_size must be a positive int, got 0"),
+    (lambda x: mg.split(x, 1.5), TypeError, r"split: split_size_or_sections must be an int or a list"),
+    (lambda x: mg.split(x, 2, dim=2), IndexError, r"split: dim 2 is out of range"),
+    (lambda x: mg.chunk(x, 0), ValueError, r"chunk: chunks must be a positive int, got 0"),
+    (lambda x: x.expand(3, 5), ValueError, r"expand: shape \(3, 4\) cannot be expanded to \(3, 5\)"),
+    (lambda x: x.expand(4), ValueError, r"expand: 1 sizes \(4,\) for a tensor of 2 dims"),
+    (lambda x: x.expand(-1, 3, 4), ValueError, r"expand: -1 is not allowed for the new leading dim 0"),
+    (lambda x: x.reshape(3, 2, 2).t(), ValueError, r"t: expects a tensor of at most 2 dims, got shape \(3, 2, 2\)"),
+    (lambda x: mg.mm(x, x[0]), ValueError, r"mm: mat2 must be a matrix \(2 dims\), got shape \(4,\)"),
+    (lambda x: mg.linspace(0, 1, 2.5), ValueError, r"linspace: steps must be a non-negative int, got 2.5"),
+])
+def test_pytorchs_calls_reject_bad_arguments_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call(mg.zeros(3, 4))

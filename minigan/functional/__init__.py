@@ -17,12 +17,13 @@ from minigan.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss,
 )
 from minigan.functional.math import (
-    abs, add, clip, div, eq, exp, ge, gt, le, log, lt, matmul, maximum, minimum, mul, ne, neg, pow, sqrt, sub,
+    abs, add, clamp, clip, div, eq, exp, ge, gt, le, log, lt, matmul, maximum, minimum, mm, mul, ne, neg, pow, sqrt,
+    sub, where,
 )
 from minigan.functional.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from minigan.functional.shape import (
-    broadcast_to, cat, clone, concatenate, flatten, getitem, permute, reshape, squeeze, stack, sum_to, swapaxes,
-    transpose, unsqueeze,
+    broadcast_to, cat, chunk, clone, concatenate, expand, flatten, getitem, permute, reshape, split, squeeze, stack,
+    sum_to, swapaxes, t, transpose, unsqueeze,
 )
 from minigan.functional.words import gumbel_softmax, one_hot, straight_through
 
@@ -48,22 +49,26 @@ def _install_operators() -> None:
     Tensor.__eq__, Tensor.__ne__, Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = eq, ne, lt, le, gt, ge
     Tensor.__hash__ = object.__hash__
     Tensor.T = property(lambda self: transpose(self))
-    for function in (exp, log, sqrt, abs, clip, sum, mean, max, min, argmax, argmin, var, std, logsumexp, reshape,
-                     transpose, permute, squeeze, unsqueeze, broadcast_to, flatten, clone, sigmoid, tanh, relu, softmax,
-                     log_softmax):
+    for function in (exp, log, sqrt, abs, pow, clamp, sum, mean, max, min, argmax, argmin, var, std, logsumexp,
+                     matmul, mm, reshape, transpose, t, permute, squeeze, unsqueeze, broadcast_to, expand, flatten,
+                     split, chunk, clone, sigmoid, tanh, relu, softmax, log_softmax):
         setattr(Tensor, function.__name__, function)
     Tensor.view = reshape
+    Tensor.clip = clamp  # PyTorch's alias, with the keywords min and max
+    Tensor.expand_as = lambda self, other: broadcast_to(self, other.shape)
+    Tensor.where = lambda self, condition, other: where(condition, self, other)  # x.where(c, y): x where c, else y
+    Tensor.masked_fill = lambda self, mask, value: where(mask, value, self)  # value where mask holds
 
 
 _install_operators()
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "broadcast_to", "cat", "clip", "clone", "concatenate", "conv2d",
-    "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "flatten", "ge", "getitem", "gt", "gumbel_softmax",
+    "binary_cross_entropy_with_logits", "broadcast_to", "cat", "chunk", "clamp", "clip", "clone", "concatenate",
+    "conv2d", "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "expand", "flatten", "ge", "getitem", "gt", "gumbel_softmax",
     "l1_loss", "le",
     "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
-    "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
-    "sigmoid", "sigmoid_simple", "softmax", "softplus", "sqrt", "squeeze", "stack", "std", "straight_through", "sub",
-    "sum", "sum_to", "swapaxes", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var",
+    "maximum", "mean", "min", "minimum", "mm", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
+    "sigmoid", "sigmoid_simple", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "straight_through",
+    "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var", "where",
 ]

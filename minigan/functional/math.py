@@ -240,6 +240,50 @@ def clip(x: Tensor, low=None, high=None) -> Tensor:
     return Clip(low, high)(x)
 
 
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's keywords
+    """PyTorch's ``torch.clamp`` (and ``torch.clip``, ``x.clamp``, ``x.clip``): ``clip`` with the keywords
+    ``min`` and ``max``."""
+    return clip(check_tensor(input, "clamp"), min, max)
+
+
+class Where(_Binary):
+    """a where the condition holds, b elsewhere; the gradient goes to a where it holds and to b elsewhere."""
+
+    saves = ()
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        return backend.array_module(a).where(self.condition, a, b)
+
+    def backward(self, gy):
+        take_a = Tensor(self.condition.astype(gy.dtype))
+        return self.reduce(gy * take_a if self.needs_grad[0] else None,
+                           gy * (1 - take_a) if self.needs_grad[1] else None)
+
+
+def where(condition, input, other) -> Tensor:  # noqa: A002 - PyTorch's keyword
+    """PyTorch's ``torch.where(condition, input, other)``: ``input`` where the boolean ``condition`` holds,
+    ``other`` elsewhere, all three broadcasting; either value may be a number.  (The one-argument form, the
+    indices where a condition holds, is NumPy's ``nonzero``: ``np.nonzero(mask.numpy())``.)"""
+    condition = condition.data if isinstance(condition, Tensor) else condition
+    if getattr(condition, "dtype", None) != np.bool_:
+        kind = getattr(condition, "dtype", type(condition).__name__)
+        raise TypeError(f"where: condition must be a boolean tensor (e.g. x > 0), got {kind}")
+    a, b = operands(input, other, "where")
+    if backend.device_of(condition) != backend.device_of(a.data):
+        raise ValueError(f"where: condition is on the {backend.device_of(condition)} and the values on the "
+                         f"{backend.device_of(a.data)}; move one with .to()")
+    try:
+        np.broadcast_shapes(condition.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: shapes {condition.shape} (condition), {a.shape} and {b.shape} do not "
+                         f"broadcast") from None
+    # a copy of the condition: changing the mask in place later must not change this op's gradient
+    return Where(condition.copy())(a, b)
+
+
 class Maximum(_Binary):
     def forward(self, a, b):
         return backend.array_module(a).maximum(a, b)
@@ -299,6 +343,14 @@ def matmul(a, b) -> Tensor:
     return MatMul()(a, b)
 
 
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's keyword
+    """PyTorch's ``torch.mm``: the product of two matrices (2-D tensors only; ``matmul`` broadcasts)."""
+    for name, m in (("input", input), ("mat2", mat2)):
+        if check_tensor(m, "mm", name).ndim != 2:
+            raise ValueError(f"mm: {name} must be a matrix (2 dims), got shape {m.shape}; matmul takes other shapes")
+    return matmul(input, mat2)
+
+
 def _matmul_vectors(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
@@ -331,6 +383,6 @@ gt, ge = _comparison("gt", "greater", ">"), _comparison("ge", "greater_equal", "
 
 
 __all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clip",
-    "maximum", "minimum", "matmul", "eq", "ne", "lt", "le", "gt", "ge",
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "where",
+    "maximum", "minimum", "matmul", "mm", "eq", "ne", "lt", "le", "gt", "ge",
 ]

@@ -63,6 +63,13 @@ def transpose(x: Tensor, *dims, axes=None) -> Tensor:
     return Transpose(axes)(x)
 
 
+def t(x: Tensor) -> Tensor:
+    """PyTorch's ``x.t()``: a matrix transposed (a vector or a number unchanged); more dims are an error."""
+    if check_tensor(x, "t").ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {x.shape} (use transpose(x, dim0, dim1))")
+    return transpose(x) if x.ndim == 2 else x
+
+
 def permute(x: Tensor, *dims) -> Tensor:
     """PyTorch's name for transpose with explicit axes: ``permute(x, 0, 2, 1)``."""
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -189,6 +196,60 @@ def stack(xs, axis: int = 0, *, dim=None) -> Tensor:
     axis = _validate.axis(axis, xs[0].ndim + 1, "stack")
     new_shape = xs[0].shape[:axis] + (1,) + xs[0].shape[axis:]
     return concatenate([reshape(x, new_shape) for x in xs], axis=axis)
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """PyTorch's ``torch.split``: ``x`` cut along ``dim`` into pieces of ``split_size_or_sections`` (an int: that
+    length each, the last one shorter if it does not divide; a list: those lengths, which must add up)."""
+    check_tensor(x, "split")
+    dim = _validate.axis(dim, x.ndim, "split", "dim")
+    length, sizes = x.shape[dim], split_size_or_sections
+    if isinstance(sizes, bool) or not isinstance(sizes, (int, list, tuple)):
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got {sizes!r}")
+    if isinstance(sizes, int):
+        if sizes < 1:
+            raise ValueError(f"split: split_size must be a positive int, got {sizes}")
+        sizes = [min(sizes, length - start) for start in range(0, length, sizes)] or [0]
+    elif sum(sizes) != length or any(n < 0 for n in sizes):
+        raise ValueError(f"split: sections {list(sizes)} must be non-negative and add up to {length}, the length "
+                         f"of dim {dim}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = [slice(None)] * x.ndim
+        index[dim] = slice(start, start + size)
+        pieces.append(getitem(x, tuple(index)))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """PyTorch's ``torch.chunk``: ``x`` cut along ``dim`` into ``chunks`` pieces of ⌈length / chunks⌉ (fewer
+    pieces when the length runs out first, the last one shorter)."""
+    check_tensor(x, "chunk")
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    length = x.shape[_validate.axis(dim, x.ndim, "chunk", "dim")]
+    return split(x, max(-(-length // chunks), 1), dim)
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """PyTorch's ``x.expand(*sizes)``: ``broadcast_to`` with -1 for "keep this axis's length"."""
+    check_tensor(x, "expand")
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of {x.ndim} dims, shape {x.shape}")
+    shape = []
+    for i, size in enumerate(sizes):
+        if size == -1:
+            if i < lead:
+                raise ValueError(f"expand: -1 is not allowed for the new leading dim {i} in {sizes}")
+            size = x.shape[i - lead]
+        elif i >= lead and x.shape[i - lead] not in (1, size):
+            raise ValueError(f"expand: shape {x.shape} cannot be expanded to {sizes} (dim {i}: {x.shape[i - lead]} "
+                             f"is neither 1 nor {size})")
+        shape.append(size)
+    return broadcast_to(x, shape)
 
 
 class BroadcastTo(Function):
