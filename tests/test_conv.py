@@ -8,6 +8,7 @@ import pytest
 import minigan as mg
 from minigan import functional as F
 from minigan import nn
+from minigan.functional import conv
 
 
 def _pair(v):
@@ -294,3 +295,27 @@ def test_results_are_contiguous_nchw_arrays(device, rng):
     (z.sum() + pooled.sum()).backward()
     for t in (y, z, pooled, x.grad, w.grad):
         assert t.data.flags["C_CONTIGUOUS"]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding", [
+    ((7, 6, 5, 5), (6, 3, 4, 4), 2, 1),  # 7 images: blocks of 1, 2 and 3 leave a shorter last block
+    ((5, 4, 6, 6), (4, 2, 3, 3), 1, 1),
+    ((3, 2, 4, 3), (2, 5, 3, 2), (2, 1), (1, 0)),
+])
+@pytest.mark.parametrize("block_bytes", [1, 600, 1500])
+def test_col2im_by_blocks_of_images_is_the_whole_batch_at_once_bit_for_bit(monkeypatch, rng, x_shape, w_shape,
+                                                                            stride, padding, block_bytes):
+    """The fast path (col2im a block of images at a time, on the CPU) against its plain twin (the whole batch in one
+    pass): the same additions in the same order, so the same bits, in conv_transpose2d and in its gradients."""
+    x = mg.tensor(rng.standard_normal(x_shape).astype(np.float32), requires_grad=True)
+    W = mg.tensor(rng.standard_normal(w_shape).astype(np.float32), requires_grad=True)
+    results = []
+    for size in (conv.BLOCK_BYTES * 2**30, block_bytes):  # one block; then small blocks
+        monkeypatch.setattr(conv, "BLOCK_BYTES", size)
+        x.grad = W.grad = None
+        y = F.conv_transpose2d(x, W, stride=stride, padding=padding)
+        (y * y).sum().backward()
+        results.append((y.numpy(), x.grad.numpy(), W.grad.numpy()))
+    for whole, blocked in zip(*results):
+        np.testing.assert_array_equal(blocked, whole)
+    assert results[1][0].flags.c_contiguous and results[1][0].dtype == np.float32

@@ -81,8 +81,9 @@ def _im2col(x, kernel, stride, padding):
     return _windows(padded, kernel, stride, h_axis=1).reshape(-1, kh * kw * c)
 
 
-def _col2im(rows, shape, kernel, stride, padding):
-    """The adjoint of ``_im2col``: add the rows back onto an (N, C, H, W) image of ``shape``, padding cropped."""
+def _col2im(rows, shape, kernel, stride, padding, out=None):
+    """The adjoint of ``_im2col``: add the rows back onto an (N, C, H, W) image of ``shape``, padding cropped (into
+    ``out`` when given)."""
     n, c, h, w = shape
     (ph, pw), (kh, kw) = padding, kernel
     ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
@@ -93,7 +94,34 @@ def _col2im(rows, shape, kernel, stride, padding):
         return _kernels.kernel("col2im")(xp.ascontiguousarray(rows), *geometry, image)
     padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=rows.dtype)
     _add_windows(rows.reshape(n, ho, wo, kh, kw, c), padded, stride, h_axis=1)
-    return xp.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w].transpose(_NCHW))
+    image = padded[:, ph : ph + h, pw : pw + w].transpose(_NCHW)
+    if out is None:
+        return xp.ascontiguousarray(image)
+    out[...] = image
+    return out
+
+
+# col2im adds kh·kw windows onto one padded image buffer; for a large batch that buffer no longer stays in the CPU's
+# caches between the additions, so on the CPU they are done a block of images at a time, each block's buffer this
+# large at most.  Every pixel gets the same additions in the same order: the result is the same, bit for bit
+# (tests/test_conv.py compares it with the whole batch at once).
+BLOCK_BYTES = 2**20
+
+
+def _col2im_by_blocks(rows, shape, kernel, stride, padding):
+    """``_col2im`` of a whole batch, a block of images at a time on the CPU (one pass on the GPU)."""
+    n, c, h, w = shape
+    xp = backend.array_module(rows)
+    padded_bytes = (h + 2 * padding[0]) * (w + 2 * padding[1]) * c * rows.dtype.itemsize
+    per_block = max(1, BLOCK_BYTES // padded_bytes)
+    if backend.device_of(rows) != "cpu" or per_block >= n:
+        return _col2im(rows, shape, kernel, stride, padding)
+    y, rows_per_image = xp.empty(shape, dtype=rows.dtype), len(rows) // n
+    for start in range(0, n, per_block):
+        block = slice(start, min(start + per_block, n))
+        _col2im(rows[block.start * rows_per_image : block.stop * rows_per_image], y[block].shape, kernel, stride,
+                padding, out=y[block])
+    return y
 
 
 def _pixel_rows(a):
@@ -156,7 +184,7 @@ class ConvTranspose2d(Function):
         shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
         # patches[(n, y, x), (i, j, o)] = Σ_c x[n, c, y, x] · W[c, o, i, j]: one matrix product, then col2im
         patches = _pixel_rows(x) @ _kernel_matrix(W)
-        y = _col2im(patches, shape, (kh, kw), self.stride, self.padding)
+        y = _col2im_by_blocks(patches, shape, (kh, kw), self.stride, self.padding)
         if b is not None:
             y += b[:, None, None]
         return y
