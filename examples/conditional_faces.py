@@ -127,6 +127,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--conditioning", choices=["projection", "concat"], default="projection",
                         help="how the attributes enter D: ψ(φ(x)) + ⟨e(c), φ(x)⟩, or e(c) joined to D's 8×8 map "
                              "(default: %(default)s)")
+    parser.add_argument("--g-conditioning", choices=["input", "batchnorm"], default="input",
+                        help="c enters G at its input only, joined to z, or also as the scale and shift of every "
+                             "batch normalisation (conditional batch norm) (default: %(default)s)")
     parser.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,
                         help="the matching-aware D: real faces with one attribute changed count as fake "
                              "(default: on)")

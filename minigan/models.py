@@ -94,16 +94,17 @@ def mnist_networks(settings: dict) -> tuple[nn.Module, nn.Module]:
                                                                                       settings["dropout"])
 
 
-def dcgan_generator(z_dim: int, channels: int, size: int) -> nn.Module:
+def dcgan_generator(z_dim: int, channels: int, size: int, norm=nn.BatchNorm2d, sequential=nn.Sequential) -> nn.Module:
     """G: z ↦ image.  A 4×4 map from z, then each transposed convolution doubles the size and halves the
-    channels, up to size × size × 3."""
+    channels, up to size × size × 3.  ``norm(channels)`` makes each normalisation layer and ``sequential`` holds
+    them all (a conditional G passes ``ConditionalBatchNorm2d`` and ``ConditionalSequential``)."""
     doublings = int(math.log2(size // 4))  # 3 for 32×32, 4 for 64×64
     widths = [channels * 2 ** i for i in reversed(range(doublings))]  # e.g. 4c, 2c, c
     layers = [nn.Unflatten(1, (z_dim, 1, 1)), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
-              nn.BatchNorm2d(widths[0]), nn.ReLU()]
+              norm(widths[0]), nn.ReLU()]
     for c_in, c_out in zip(widths[:-1], widths[1:]):
-        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
-    return nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
+        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), norm(c_out), nn.ReLU()]
+    return sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
 
 
 def dcgan_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
@@ -123,7 +124,7 @@ def dcgan_init(module: nn.Module) -> None:
     for layer in module.modules():
         if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(layer.weight, 0.0, 0.02)
-        elif isinstance(layer, nn.BatchNorm2d):
+        elif isinstance(layer, nn.BatchNorm2d) and layer.affine:
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
 
@@ -289,16 +290,21 @@ def conditional_mnist_networks(settings: dict):
 
 def conditional_face_networks(settings: dict):
     """conditional_faces' G(z, c) and D(x, c), c the six attributes of a toy face.  G is ``dcgan_generator`` fed
-    [z, e(c)]; D is ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the
+    [z, e(c)], its batch normalisations plain (``g_conditioning`` "input", the default and what runs saved before
+    the setting existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm"); D is ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the
     flattened 4×4 map, ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two
     convolutions)."""
     from minigan.data.face_tags import FACE_SIZES
     from minigan.train.conditioning import (
-        ConcatDiscriminator, ConditionalGenerator, ConditionEmbedding, ProjectionDiscriminator,
+        ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,
+        ProjectionDiscriminator,
     )
 
     e_dim, channels, size = settings["embed_dim"], settings["d_channels"], 32
-    G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size),
+    layers = {}
+    if settings.get("g_conditioning", "input") == "batchnorm":
+        layers = {"norm": lambda width: ConditionalBatchNorm2d(width, FACE_SIZES), "sequential": ConditionalSequential}
+    G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size, **layers),
                              ConditionEmbedding(FACE_SIZES, e_dim))
     dcgan_init(G.body)
     convolutions = list(dcgan_discriminator(channels, size))[:-2]  # down to the 4c × 4 × 4 map

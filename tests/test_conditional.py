@@ -11,7 +11,8 @@ from minigan.metrics.conditional import conditional_digit_metrics, conditional_f
 from minigan.train import TrainingDiverged
 from minigan.train.conditional import mismatched, train_conditional_gan
 from minigan.train.conditioning import (
-    ConcatDiscriminator, ConditionalGenerator, ConditionEmbedding, ProjectionDiscriminator,
+    ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,
+    ProjectionDiscriminator,
 )
 
 SIZES = (3, 2)  # two attributes: three values and two
@@ -53,6 +54,66 @@ def test_projection_discriminator_is_psi_of_phi_plus_the_inner_product(device):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
     out.sum().backward()
     assert np.abs(embed.embed.weight.grad.numpy()).sum() > 0  # c's vectors learn from D's verdicts
+
+
+def test_conditional_batch_norm_scales_and_shifts_each_example_by_its_condition(device):
+    """y = (1 + γ(c)) x̂ + β(c), x̂ normalised with the batch's statistics per channel; it starts as plain BatchNorm."""
+    layer = ConditionalBatchNorm2d(3, SIZES)
+    x_np = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32) * 2 + 1
+    c = np.array([[0, 0], [1, 1], [2, 0], [2, 1]])
+    x = mg.tensor(x_np)
+    x_hat = (x_np - x_np.mean((0, 2, 3), keepdims=True)) / np.sqrt(x_np.var((0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(layer(x, c).numpy(), x_hat, rtol=1e-4, atol=1e-5)  # tables at 0: BatchNorm2d
+    rng = np.random.default_rng(1)
+    for table in (layer.scale, layer.shift):
+        table.embed.weight.data[...] = rng.standard_normal(table.embed.weight.shape).astype(np.float32)
+    gamma, beta = layer.scale(c).numpy()[:, :, None, None], layer.shift(c).numpy()[:, :, None, None]
+    out = layer(x, c)
+    assert out.dtype == np.float32 and out.shape == x.shape
+    np.testing.assert_allclose(out.numpy(), (1 + gamma) * x_hat + beta, rtol=1e-4, atol=1e-5)
+    out.sum().backward()
+    assert np.abs(layer.scale.embed.weight.grad.numpy()).sum() > 0 and layer.norm.running_mean.numpy().any()
+    layer.eval()  # the running statistics, as in nn.BatchNorm2d
+    running = nn.BatchNorm2d(3, affine=False)
+    running.load_state_dict(layer.norm.state_dict())
+    running.eval()
+    np.testing.assert_allclose(layer(x, c).numpy(), (1 + gamma) * running(x).numpy() + beta, rtol=1e-5, atol=1e-5)
+
+
+def test_conditional_batch_norm_gradcheck_first_and_second_order():
+    rng = np.random.default_rng(2)
+    c = np.array([[0, 1], [2, 0], [1, 1]])
+    rows = [rng.standard_normal((5, 2)) for _ in range(2)]
+
+    layer = ConditionalBatchNorm2d(2, SIZES).double()
+    tables = (layer.scale.embed, layer.shift.embed)
+
+    def layer_of(x, scale, shift):  # the layer with the check's inputs as its two tables
+        saved = [table._parameters["weight"] for table in tables]
+        for table, weight in zip(tables, (scale, shift)):
+            table._parameters["weight"] = weight
+        try:
+            return layer(x, c)
+        finally:
+            for table, weight in zip(tables, saved):
+                table._parameters["weight"] = weight
+
+    inputs = [rng.standard_normal((3, 2, 2, 2))] + rows
+    assert mg.gradcheck(layer_of, inputs)
+    assert mg.gradcheck(layer_of, inputs, order=2)
+
+
+def test_a_generator_with_conditional_batch_norm_hands_c_to_those_layers(device):
+    layers = ConditionalSequential(nn.Linear(3, 2), nn.Unflatten(1, (2, 1, 1)), ConditionalBatchNorm2d(2, SIZES),
+                                   nn.Flatten())
+    G = ConditionalGenerator(layers, ConditionEmbedding(SIZES, 1))
+    z, c = mg.randn(4, 2), np.array([[0, 0], [1, 1], [2, 0], [2, 1]])
+    norm = layers[2]
+    norm.shift.embed.weight.data[...] = np.arange(10, dtype=np.float32).reshape(5, 2)
+    y = G(z, c)
+    assert y.shape == (4, 2)
+    # the batch mean of x̂ is 0 per channel, so each example's mean over the batch shifts by its own β(c)
+    np.testing.assert_allclose(y.numpy().mean(0), norm.shift(c).numpy().mean(0), rtol=1e-5, atol=1e-5)
 
 
 def test_concatenation_joins_the_condition_to_vectors_and_to_every_position_of_a_map(device):

@@ -27,8 +27,8 @@ CASES = {
                                                     "--save-every", "4"], 5),
     "sentences-gan-then-vae-in-the-vae": ("sentence_gan", TINY["sentence_gan"] + ["--save-every", "4"], 14),
     "conditional": ("conditional_mnist", TINY["conditional_mnist"] + ["--save-every", "5"], 7),
-    "conditional-faces-concat": ("conditional_faces", TINY["conditional_faces"] + ["--steps", "6", "--save-every", "4",
-                                                                                "--conditioning", "concat"], 5),
+    "conditional-faces-concat-cbn": ("conditional_faces", TINY["conditional_faces"] + [
+        "--steps", "6", "--save-every", "4", "--conditioning", "concat", "--g-conditioning", "batchnorm"], 5),
 }
 # the loop each example calls, as a name in the example's module, or "module:name" where the example reaches it
 # through a library function (mnist_gan and the conditional examples train in minigan/run.py)

@@ -8,8 +8,10 @@ attribute has a learned vector, and c is embedded as the sum of its attributes' 
 
 which is a linear layer applied to the concatenated one-hot vectors of the attributes (``ConditionEmbedding``).
 
-G(z, c) = G([z, e(c)]): the embedded condition is joined to the noise (``ConditionalGenerator``).  D has two
-ways to use it:
+G(z, c) = G([z, e(c)]): the embedded condition is joined to the noise (``ConditionalGenerator``); a G whose
+layers are a ``ConditionalSequential`` also gets c at each ``ConditionalBatchNorm2d``, which gives every layer's
+channels a scale and shift of the condition, so c reaches the last, finest layers directly.  D has two ways to use
+it:
 
 ``ConcatDiscriminator``      D(x, c) = head([φ(x), e(c)]): e(c) is joined to D's features φ(x) (as extra channels,
                              the same at every position, when φ(x) is a map) and the rest of D judges the two
@@ -27,7 +29,7 @@ import numpy as np
 from minigan import backend
 from minigan import functional as F
 from minigan.autograd import Tensor
-from minigan.nn import Embedding, Module
+from minigan.nn import BatchNorm2d, Embedding, Module, Sequential, init
 
 
 def as_conditions(c, sizes) -> np.ndarray:
@@ -84,15 +86,52 @@ def _joined(features: Tensor, e: Tensor) -> Tensor:
     return F.cat([features, F.broadcast_to(e.reshape(m, -1, 1, 1), (m, e.shape[1], h, w))], axis=1)
 
 
+class ConditionalBatchNorm2d(Module):
+    """Batch normalisation whose scale and shift are those of the condition (de Vries et al., "Modulating early
+    visual processing by language", 2017; the generator of Miyato and Koyama's projection paper):
+
+        y = (1 + γ(c)) · (x − μ) / √(σ² + ε) + β(c),    γ(c) = Σₐ Γ[cₐ],  β(c) = Σₐ B[cₐ]
+
+    one scale and one shift per channel for each value of each attribute, summed like ``ConditionEmbedding``.  The
+    tables start at 0, so the layer starts as BatchNorm2d with γ = 1, β = 0; the statistics μ, σ² are the batch's
+    (running ones in eval), as in ``nn.BatchNorm2d``.  Called as ``layer(x, c)``.
+    """
+
+    def __init__(self, num_features: int, sizes):
+        super().__init__()
+        self.norm = BatchNorm2d(num_features, affine=False)
+        self.scale, self.shift = ConditionEmbedding(sizes, num_features), ConditionEmbedding(sizes, num_features)
+        for table in (self.scale, self.shift):
+            init.zeros_(table.embed.weight)
+
+    def forward(self, x: Tensor, c) -> Tensor:
+        m, channels = x.shape[0], self.norm.num_features
+        gamma = self.scale(c).reshape(m, channels, 1, 1)
+        beta = self.shift(c).reshape(m, channels, 1, 1)
+        # y = (1 + γ(c)) x̂ + β(c)
+        return self.norm(x) * (gamma + 1.0) + beta
+
+
+class ConditionalSequential(Sequential):
+    """Layers applied one after another, ``ConditionalBatchNorm2d`` ones with the condition: ``body(x, c)``."""
+
+    def forward(self, x: Tensor, c) -> Tensor:
+        for module in self:
+            x = module(x, c) if isinstance(module, ConditionalBatchNorm2d) else module(x)
+        return x
+
+
 class ConditionalGenerator(Module):
-    """G(z, c) = body([z, e(c)]): ``body`` takes the noise and the embedded condition side by side."""
+    """G(z, c) = body([z, e(c)]): ``body`` takes the noise and the embedded condition side by side (and, when it is
+    a ``ConditionalSequential``, the condition again at each of its ``ConditionalBatchNorm2d`` layers)."""
 
     def __init__(self, body: Module, embed: ConditionEmbedding):
         super().__init__()
         self.body, self.embed = body, embed
 
     def forward(self, z: Tensor, c) -> Tensor:
-        return self.body(F.cat([z, self.embed(c)], axis=1))
+        joined = F.cat([z, self.embed(c)], axis=1)
+        return self.body(joined, c) if isinstance(self.body, ConditionalSequential) else self.body(joined)
 
 
 class ConcatDiscriminator(Module):
