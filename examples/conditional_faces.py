@@ -8,8 +8,9 @@ faces and the attributes each was drawn with, by the loop of minigan/train/condi
 face with its own attributes is real, that G(z, c) with c is fake, and (matching-aware, the default) that a real
 face with one attribute changed is fake too.  c enters D by projection (--conditioning projection, the default) or
 by concatenation (--conditioning concat); c enters G joined to z (--g-conditioning input, the default), or also
-as the scale and shift of each of its batch norms (--g-conditioning batchnorm).  Tags are words (minigan/data/face_tags.py: "blue hair", "long hair",
-"red eyes", "open mouth", "blush", "mint background", ...); attributes the tags do not name are drawn at random.
+as the scale and shift of each of its batch norms (--g-conditioning batchnorm).  Tags are words
+(minigan/data/face_tags.py: "blue hair", "long hair", "red eyes", "open mouth", "blush", "mint background", ...);
+attributes the tags do not name are drawn at random.
 In --out:
 
     samples_step00100.png ...  the tag grid (below) after 100, 1000, 2000, 5000, ... updates (as far as the run goes)

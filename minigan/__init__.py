@@ -9,8 +9,8 @@ from minigan.backend import (
     Device, DeviceError, get_device, get_rng_state, gpu_available, manual_seed, set_device, set_rng_state,
 )
 from minigan.creation import (
-    arange, empty, eye, float32, float64, full, full_like, get_default_dtype, linspace, ones, ones_like, rand, rand_like,
-    randn, randn_like, set_default_dtype, tensor, zeros, zeros_like,
+    arange, empty, eye, float32, float64, full, full_like, get_default_dtype, linspace, ones, ones_like, rand,
+    rand_like, randn, randn_like, set_default_dtype, tensor, zeros, zeros_like,
 )
 # PyTorch's top-level functions (torch.cat, torch.sigmoid, ...) are minigan.functional's, with the same arguments;
 # torch.max / torch.min (which return values and indices along a dim) are not among them: use F.max or argmax
@@ -47,8 +47,8 @@ __all__ = [
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mm", "numel", "permute", "pow", "relu", "sigmoid", "softmax",
     "split", "sqrt", "squeeze", "stack", "std", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "where",
     "CheckpointError", "Device", "DeviceError", "GradcheckError", "InplaceModificationError", "Tensor", "arange",
-    "cuda", "device", "empty", "enable_grad", "eye", "float32", "float64", "full", "full_like", "functional", "get_default_dtype",
-    "get_device", "get_rng_state", "gpu_available", "grad", "gradcheck", "is_grad_enabled", "linspace", "load", "manual_seed",
-    "nn", "no_grad", "ones", "ones_like", "optim", "rand", "rand_like", "randn", "randn_like", "save",
-    "set_default_dtype", "set_device", "set_rng_state", "tensor", "zeros", "zeros_like",
+    "cuda", "device", "empty", "enable_grad", "eye", "float32", "float64", "full", "full_like", "functional",
+    "get_default_dtype", "get_device", "get_rng_state", "gpu_available", "grad", "gradcheck", "is_grad_enabled",
+    "linspace", "load", "manual_seed", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "rand_like", "randn",
+    "randn_like", "save", "set_default_dtype", "set_device", "set_rng_state", "tensor", "zeros", "zeros_like",
 ]

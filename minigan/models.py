@@ -291,9 +291,9 @@ def conditional_mnist_networks(settings: dict):
 def conditional_face_networks(settings: dict):
     """conditional_faces' G(z, c) and D(x, c), c the six attributes of a toy face.  G is ``dcgan_generator`` fed
     [z, e(c)], its batch normalisations plain (``g_conditioning`` "input", the default and what runs saved before
-    the setting existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm"); D is ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the
-    flattened 4×4 map, ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two
-    convolutions)."""
+    the setting existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm"); D is
+    ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the flattened 4×4 map,
+    ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two convolutions)."""
     from minigan.data.face_tags import FACE_SIZES
     from minigan.train.conditioning import (
         ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,

@@ -57,7 +57,8 @@ def test_projection_discriminator_is_psi_of_phi_plus_the_inner_product(device):
 
 
 def test_conditional_batch_norm_scales_and_shifts_each_example_by_its_condition(device):
-    """y = (1 + γ(c)) x̂ + β(c), x̂ normalised with the batch's statistics per channel; it starts as plain BatchNorm."""
+    """y = (1 + γ(c)) x̂ + β(c), x̂ normalised with the batch's statistics per channel; it starts as plain
+    BatchNorm."""
     layer = ConditionalBatchNorm2d(3, SIZES)
     x_np = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32) * 2 + 1
     c = np.array([[0, 0], [1, 1], [2, 0], [2, 1]])

@@ -205,8 +205,8 @@ def test_a_pytorch_dcgan_gives_pytorchs_numbers_from_the_same_weights_data_and_n
 
 
 TOP_LEVEL = ["abs", "argmax", "argmin", "cat", "chunk", "clamp", "exp", "flatten", "log", "log_softmax", "logsumexp",
-             "matmul", "maximum", "mean", "minimum", "mm", "permute", "pow", "relu", "sigmoid", "softmax", "split", "sqrt",
-             "squeeze", "stack", "std", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "where"]
+             "matmul", "maximum", "mean", "minimum", "mm", "permute", "pow", "relu", "sigmoid", "softmax", "split",
+             "sqrt", "squeeze", "stack", "std", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "where"]
 
 
 @pytest.mark.parametrize("name", TOP_LEVEL)

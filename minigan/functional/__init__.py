@@ -65,10 +65,11 @@ _install_operators()
 __all__ = [
     "abs", "add", "argmax", "argmin", "avg_pool2d", "batch_norm", "batch_norm_simple", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cat", "chunk", "clamp", "clip", "clone", "concatenate",
-    "conv2d", "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "expand", "flatten", "ge", "getitem", "gt", "gumbel_softmax",
-    "l1_loss", "le",
+    "conv2d", "conv_transpose2d", "div", "dropout", "embedding", "eq", "exp", "expand", "flatten", "ge", "getitem",
+    "gt", "gumbel_softmax", "l1_loss", "le",
     "leaky_relu", "linear", "log", "log_sigmoid", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool2d",
-    "maximum", "mean", "min", "minimum", "mm", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu", "reshape",
-    "sigmoid", "sigmoid_simple", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "straight_through",
-    "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "transpose", "unsqueeze", "upsample_nearest2d", "var", "where",
+    "maximum", "mean", "min", "minimum", "mm", "mse_loss", "mul", "ne", "neg", "one_hot", "permute", "pow", "relu",
+    "reshape", "sigmoid", "sigmoid_simple", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std",
+    "straight_through", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "transpose", "unsqueeze", "upsample_nearest2d",
+    "var", "where",
 ]
