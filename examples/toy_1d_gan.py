@@ -105,7 +105,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="gan",
                         help="what D and G maximise: gan, the lecture's (G maximises log D(G(z))), minimax (G "
                              "minimises log(1 − D(G(z)))), or a variant of section 12 (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=6000, help="training iterations (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=4000, help="training iterations (default: %(default)s)")
     parser.add_argument("--batch", type=int, default=256, help="m, examples per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate η (default: %(default)s)")
     parser.add_argument("--d-steps", type=int, default=3, help="k, updates of D per iteration (default: %(default)s)")

@@ -1,6 +1,12 @@
 """Shared fixtures: every test that takes ``device`` runs on the CPU, and on the GPU when CuPy sees one."""
 import importlib.util
+import os
 from pathlib import Path
+
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # one test process per core already (setup.cfg's addopts): one BLAS thread each, so they do not oversubscribe
+    # the cores; set before NumPy loads OpenBLAS, and only where the user has not chosen a number
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 import pytest
