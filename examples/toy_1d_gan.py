@@ -17,13 +17,13 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import nn, optim
+from minigan import optim
 from minigan.cli import add_ema_option, example_parser
 from minigan.data.toy import Gaussian1D, Mixture1D
 from minigan.io import save_json, save_samples
 from minigan.metrics import gaussian_kde, ks_statistic, moments_error, wasserstein_1d
 from minigan.models import toy_networks
-from minigan.plot import diagnostics_figure, pyplot, save, save_gif
+from minigan.plot import diagnostics_figure, pyplot, save
 from minigan.run import Checkpoints, Frames, fixed_noise, setup_run
 from minigan.theory import jensen_shannon, optimal_discriminator, value_function
 from minigan.train import AveragedModel, train_gan
