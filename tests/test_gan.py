@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import functional as F
 from minigan import nn, optim
 from minigan.train import TrainingDiverged, load_checkpoint, save_checkpoint, train_gan
 from minigan.train.gan import fixed
@@ -183,8 +182,9 @@ def test_toy_1d_gan_reaches_target(seed, tmp_path):
     """The targets of `python examples/toy_1d_gan.py`, on the CPU.  What this asserts holds with margin on every
     kernel family: `python scripts/sweep.py toy_1d_gan --seeds 0-9 --blas Haswell,Sandybridge,SkylakeX` (30 runs of
     the defaults, 4,000 iterations, docs/results.md) gave |mean error| ≤ 0.026, |σ_G/σ_data − 1| ≤ 1.8 %, KS ≤ 0.016
-    against the exact CDF and ≤ 0.017 against 10,000 data samples (targets 0.05, 5 %, 0.03); seeds 0 and 1 are the first two of those ten, not chosen among them.  (A GPU
-    draws other noise from the same seed, so its runs are other samples of the same training.)"""
+    against the exact CDF and ≤ 0.017 against 10,000 data samples (targets 0.05, 5 %, 0.03); seeds 0 and 1 are the
+    first two of those ten, not chosen among them.  (A GPU draws other noise from the same seed, so its runs are other
+    samples of the same training.)"""
     metrics = _toy_example().main(["--seed", str(seed), "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
     assert abs(metrics["mean_error"]) < 0.05
     assert abs(metrics["std_ratio_error"]) < 0.05
