@@ -4,7 +4,8 @@ G turns z ~ N(0, I) into a colour image with transposed convolutions (4 → 8 �
 --size 64), D judges an image with strided convolutions (minigan/models.py: dcgan_generator and
 dcgan_discriminator; Radford et al., "Unsupervised Representation
 Learning with Deep Convolutional GANs", 2016: BatchNorm in both, ReLU in G, LeakyReLU(0.2) in D, tanh
-output, Adam(2e-4, β₁ = 0.5)); here D judges pairs of faces (PacGAN packing, section 12), and the
+output, Adam(2e-4, β₁ = 0.5)); here D judges pairs of faces (PacGAN packing, section 12) and sees how much its
+features vary over groups of 4 pairs (the minibatch standard deviation of Karras et al., 2018), and the
 learning rate decays linearly to 0 over the second half of training.  They are trained with the
 loop of minigan/train/gan.py on toy anime faces drawn by ``minigan.data.make_faces`` (no download), or on
 the images of a folder (--data).  In --out:
@@ -136,6 +137,9 @@ def main(argv=None) -> dict:
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
     parser.add_argument("--pack", type=int, default=2,
                         help="PacGAN: D judges packs of this many faces, 1 for none (default: %(default)s)")
+    parser.add_argument("--d-minibatch-std", type=int, default=0, metavar="GROUP",
+                        help="D sees the standard deviation of its features over groups of this many of its "
+                             "inputs (packs), 0 for none (minigan/train/minibatch_std.py) (default: %(default)s)")
     parser.add_argument("--samples", type=int, default=2000,
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
     parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
@@ -145,14 +149,18 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.pack < 1 or args.batch % args.pack:
         parser.error(f"--pack {args.pack} must be a positive divisor of --batch {args.batch}")
+    inputs = args.batch // args.pack  # what D sees per batch: packs of faces
+    if args.d_minibatch_std < 0 or (inputs >= args.d_minibatch_std > 0 and inputs % args.d_minibatch_std):
+        parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of the "
+                     f"{inputs} packs D judges per batch (--batch {args.batch} / --pack {args.pack})")
     out = setup_run(args)
     start, cpu_start = time.perf_counter(), time.process_time()
 
     x_train, reference = load_data(args)
     # D's first layer has 32 channels: with 16 the small attributes (the iris, the blush) came out wrong more
     # often, on every seed and kernel family swept (docs/results.md)
-    G, D = dcgan_generator(args.z_dim, args.g_channels, args.size), dcgan_discriminator(args.d_channels, args.size,
-                                                                                          3 * args.pack)
+    G = dcgan_generator(args.z_dim, args.g_channels, args.size)
+    D = dcgan_discriminator(args.d_channels, args.size, 3 * args.pack, minibatch_std=args.d_minibatch_std)
     dcgan_init(G)
     dcgan_init(D)
     if args.pack > 1:  # section 12: D judges packs of --pack faces, which penalises unbalanced attributes

@@ -18,6 +18,7 @@ from minigan import functional as F
 from minigan import nn
 from minigan.autograd import Tensor, no_grad
 from minigan.creation import randn
+from minigan.train.minibatch_std import MinibatchStdDev
 
 
 # ---------------------------------------------------------------- the networks
@@ -107,16 +108,20 @@ def dcgan_generator(z_dim: int, channels: int, size: int, norm=nn.BatchNorm2d, s
     return sequential(*layers, nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1), nn.Tanh())
 
 
-def dcgan_discriminator(channels: int, size: int, in_channels: int = 3) -> nn.Module:
+def dcgan_discriminator(channels: int, size: int, in_channels: int = 3, minibatch_std: int = 0) -> nn.Module:
     """D: image ↦ logit.  Each strided convolution halves the size and doubles the channels down to 4×4;
     a 4×4 convolution gives one number (no BatchNorm on the first layer, as in DCGAN).  ``in_channels``:
-    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels."""
+    3 for one RGB image, 3p for a PacGAN pack of p images stacked as channels.  ``minibatch_std``: with a
+    group size g > 0, the 4×4 map gets one more channel, the standard deviation of its features over groups of
+    g inputs (``minigan/train/minibatch_std.py:MinibatchStdDev``); 0: none."""
     doublings = int(math.log2(size // 4))
     widths = [channels * 2 ** i for i in range(doublings)]  # e.g. c, 2c, 4c
     layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
     for c_in, c_out in zip(widths[:-1], widths[1:]):
         layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers, nn.Conv2d(widths[-1], 1, 4, 1, 0), nn.Flatten())
+    if minibatch_std:
+        layers.append(MinibatchStdDev(minibatch_std))
+    return nn.Sequential(*layers, nn.Conv2d(widths[-1] + bool(minibatch_std), 1, 4, 1, 0), nn.Flatten())
 
 
 def dcgan_init(module: nn.Module) -> None:

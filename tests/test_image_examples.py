@@ -104,6 +104,15 @@ def test_anime_faces_dcgan_writes_grids_traversal_samples_and_metrics(tmp_path):
     assert saved["traversal"][0]["mean_change"] >= saved["traversal"][1]["mean_change"]
 
 
+@pytest.mark.parametrize("argv, packs", [(["--d-minibatch-std", "3"], 32), (["--d-minibatch-std", "-1"], 32),
+                                         (["--batch", "24", "--pack", "2", "--d-minibatch-std", "8"], 12)])
+def test_anime_faces_dcgan_rejects_groups_that_do_not_divide_the_packs(argv, packs, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        example("anime_faces_dcgan").main(["--out", str(tmp_path / "never"), *argv])
+    assert stop.value.code == 2 and f"positive divisor of the {packs} packs D judges" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
 def test_anime_faces_dcgan_trains_on_a_folder_of_images(tmp_path):
     folder = tmp_path / "faces"
     folder.mkdir()
