@@ -126,6 +126,9 @@ def main(argv=None) -> dict:
                         help="channels of G's last layer; they double per layer inwards (default: %(default)s)")
     parser.add_argument("--d-channels", type=int, default=32,
                         help="channels of D's first layer; they double per layer (default: %(default)s)")
+    parser.add_argument("--d-minibatch-std", type=int, default=0, metavar="GROUP",
+                        help="D sees the standard deviation of its features over groups of this many faces, 0 for "
+                             "none (minigan/train/minibatch_std.py) (default: %(default)s)")
     parser.add_argument("--conditioning", choices=["projection", "concat"], default="projection",
                         help="how the attributes enter D: ψ(φ(x)) + ⟨e(c), φ(x)⟩, or e(c) joined to D's 8×8 map "
                              "(default: %(default)s)")
@@ -139,6 +142,9 @@ def main(argv=None) -> dict:
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
+    if args.d_minibatch_std < 0 or (args.batch >= args.d_minibatch_std > 0 and args.batch % args.d_minibatch_std):
+        parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of --batch "
+                     f"{args.batch}")
     try:
         tag_sets = [args.tags] * len(TAG_SETS) if args.tags else list(TAG_SETS)
         shown_conditions = grid_conditions(tag_sets)

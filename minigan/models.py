@@ -298,7 +298,9 @@ def conditional_face_networks(settings: dict):
     [z, e(c)], its batch normalisations plain (``g_conditioning`` "input", the default and what runs saved before
     the setting existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm"); D is
     ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the flattened 4×4 map,
-    ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two convolutions)."""
+    ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two convolutions); with
+    ``d_minibatch_std`` g > 0 (0 in runs saved before the setting existed), the 4×4 map gets the minibatch standard
+    deviation over groups of g faces as one more channel, as in ``dcgan_discriminator``."""
     from minigan.data.face_tags import FACE_SIZES
     from minigan.train.conditioning import (
         ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,
@@ -312,15 +314,17 @@ def conditional_face_networks(settings: dict):
     G = ConditionalGenerator(dcgan_generator(settings["z_dim"] + e_dim, settings["g_channels"], size, **layers),
                              ConditionEmbedding(FACE_SIZES, e_dim))
     dcgan_init(G.body)
+    group = settings.get("d_minibatch_std", 0)
+    minibatch_std = [MinibatchStdDev(group)] if group else []
     convolutions = list(dcgan_discriminator(channels, size))[:-2]  # down to the 4c × 4 × 4 map
     if settings["conditioning"] == "projection":
-        features = nn.Sequential(*convolutions, nn.Flatten())
-        dim = 4 * channels * 4 * 4
+        features = nn.Sequential(*convolutions, *minibatch_std, nn.Flatten())
+        dim = (4 * channels + len(minibatch_std)) * 4 * 4
         D = ProjectionDiscriminator(features, nn.Linear(dim, 1), ConditionEmbedding(FACE_SIZES, dim))
     else:
         head = nn.Sequential(nn.Conv2d(2 * channels + e_dim, 4 * channels, 4, 2, 1, bias=False),
-                             nn.BatchNorm2d(4 * channels), nn.LeakyReLU(0.2), nn.Conv2d(4 * channels, 1, 4, 1, 0),
-                             nn.Flatten())
+                             nn.BatchNorm2d(4 * channels), nn.LeakyReLU(0.2), *minibatch_std,
+                             nn.Conv2d(4 * channels + len(minibatch_std), 1, 4, 1, 0), nn.Flatten())
         D = ConcatDiscriminator(nn.Sequential(*convolutions[:5]), head, ConditionEmbedding(FACE_SIZES, e_dim))
     dcgan_init(D)
     return G, D

@@ -8,7 +8,8 @@ from minigan import backend, nn, optim
 from minigan.data import FACE_ATTRIBUTES, load_mnist, make_faces, scale_images
 from minigan.data.face_tags import FACE_SIZES, TAGS, face_conditions, parse_tags, random_requests, tags_of
 from minigan.metrics.conditional import conditional_digit_metrics, conditional_face_metrics
-from minigan.train import TrainingDiverged
+from minigan.models import conditional_face_networks
+from minigan.train import MinibatchStdDev, TrainingDiverged
 from minigan.train.conditional import mismatched, train_conditional_gan
 from minigan.train.conditioning import (
     ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,
@@ -301,3 +302,20 @@ def test_judging_x_with_two_conditions_is_judging_it_twice(kind, device):
     assert isinstance(both, tuple) and len(both) == 2
     for logits, condition in zip(both, (c, c_hat)):
         np.testing.assert_allclose(logits.numpy(), D(x, condition).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
+def test_face_discriminators_take_the_minibatch_standard_deviation_before_their_last_layer(conditioning, device):
+    settings = dict(embed_dim=4, d_channels=4, z_dim=4, g_channels=4, conditioning=conditioning)
+    _, plain = conditional_face_networks(settings)
+    _, D = conditional_face_networks({**settings, "d_minibatch_std": 4})
+    assert sum(isinstance(m, MinibatchStdDev) for m in D.modules()) == 1
+    assert not any(isinstance(m, MinibatchStdDev) for m in plain.modules())  # runs saved before the setting
+    x, c = mg.randn(8, 3, 32, 32), np.zeros((8, 6), dtype=np.int64)
+    assert D(x, c).shape == (8, 1)
+    D.eval()  # batch norm with its running statistics: the examples meet only in the deviation
+    x.requires_grad = True
+    # one face's features reach the other faces of its group through the deviation, not those of other groups
+    D(x, c)[1].sum().backward()
+    touched = np.abs(x.grad.numpy()).sum(axis=(1, 2, 3)) > 0
+    assert touched.tolist() == [False, True, False, True, False, True, False, True]

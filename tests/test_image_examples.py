@@ -113,6 +113,14 @@ def test_anime_faces_dcgan_rejects_groups_that_do_not_divide_the_packs(argv, pac
     assert not (tmp_path / "never").exists()
 
 
+@pytest.mark.parametrize("argv", [["--d-minibatch-std", "5"], ["--d-minibatch-std", "-4"]])
+def test_conditional_faces_rejects_groups_that_do_not_divide_the_batch(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        example("conditional_faces").main(["--out", str(tmp_path / "never"), *argv])
+    assert stop.value.code == 2 and "positive divisor of --batch 64" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
 def test_anime_faces_dcgan_trains_on_a_folder_of_images(tmp_path):
     folder = tmp_path / "faces"
     folder.mkdir()
