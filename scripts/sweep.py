@@ -24,8 +24,6 @@ and CI never set ``OPENBLAS_CORETYPE``.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import glob
 import json
 import os
 import statistics
