@@ -40,7 +40,8 @@ def test_identical_members_give_a_small_finite_deviation_and_gradient(device):
 @pytest.mark.parametrize("order", [1, 2])
 def test_gradients_match_central_differences(device, rng, order):
     x = rng.normal(size=(4, 2, 2, 2))
-    weights = mg.tensor(rng.normal(size=(4, 3, 2, 2)), dtype=np.float64)  # a weighted sum, so every output counts differently
+    # a weighted sum, so that every output counts differently
+    weights = mg.tensor(rng.normal(size=(4, 3, 2, 2)), dtype=np.float64)
     assert mg.gradcheck(lambda t: (MinibatchStdDev(2)(t) * weights).sum(), [x], order=order)
 
 
