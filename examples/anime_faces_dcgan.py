@@ -42,6 +42,7 @@ from minigan.models import dcgan_discriminator, dcgan_generator, dcgan_init
 from minigan.plot import diagnostics_figure, gan_history_figure, image_grid, pyplot, save, save_image_grid
 from minigan.run import generate, setup_run, train_image_gan
 from minigan.train import PacDiscriminator
+from minigan.train.minibatch_std import groups_fit
 
 REACH = 3.0  # the traversal sweeps z_j over [−REACH, REACH]: 3 standard deviations of the prior
 SWEEP = 9  # faces per traversal row
@@ -150,7 +151,7 @@ def main(argv=None) -> dict:
     if args.pack < 1 or args.batch % args.pack:
         parser.error(f"--pack {args.pack} must be a positive divisor of --batch {args.batch}")
     inputs = args.batch // args.pack  # what D sees per batch: packs of faces
-    if args.d_minibatch_std < 0 or (inputs >= args.d_minibatch_std > 0 and inputs % args.d_minibatch_std):
+    if args.d_minibatch_std < 0 or (args.d_minibatch_std and not groups_fit(inputs, args.d_minibatch_std)):
         parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of the "
                      f"{inputs} packs D judges per batch (--batch {args.batch} / --pack {args.pack})")
     out = setup_run(args)

@@ -49,6 +49,7 @@ from minigan.metrics.conditional import conditional_face_metrics
 from minigan.models import conditional_face_networks, conditional_samples, draw_faces
 from minigan.plot import diagnostics_figure, gan_history_figure, image_grid, pyplot, save
 from minigan.run import LECTURE_UPDATES, setup_run, train_conditional_image_gan
+from minigan.train.minibatch_std import groups_fit
 
 COLUMNS = 8  # faces per row of the grids
 TAG_SETS = (  # the rows of tags.png without --tags
@@ -142,7 +143,7 @@ def main(argv=None) -> dict:
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
-    if args.d_minibatch_std < 0 or (args.batch >= args.d_minibatch_std > 0 and args.batch % args.d_minibatch_std):
+    if args.d_minibatch_std < 0 or (args.d_minibatch_std and not groups_fit(args.batch, args.d_minibatch_std)):
         parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of --batch "
                      f"{args.batch}")
     try:

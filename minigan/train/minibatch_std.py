@@ -24,6 +24,11 @@ from minigan.nn.module import Module
 EPS = 1e-8  # under the square root: the gradient stays finite for a group of identical examples
 
 
+def groups_fit(n: int, group_size: int) -> bool:
+    """Whether a batch of ``n`` inputs can be cut into groups of ``group_size`` (a smaller batch is one group)."""
+    return n < group_size or n % group_size == 0
+
+
 class MinibatchStdDev(Module):
     """(N, C, H, W) ↦ (N, C + 1, H, W): the features, and the standard deviation of the features over each
     example's group as a last channel.
@@ -42,10 +47,10 @@ class MinibatchStdDev(Module):
         if x.ndim != 4:
             raise ValueError(f"MinibatchStdDev: expects feature maps (N, C, H, W), got shape {tuple(x.shape)}")
         n, c, h, w = x.shape
-        g = min(self.group_size, n)
-        if n % g:
+        if not groups_fit(n, self.group_size):
             raise ValueError(f"MinibatchStdDev: a batch of {n} examples cannot be cut into groups of "
                              f"{self.group_size}; use a batch (of D's inputs) divisible by {self.group_size}")
+        g = min(self.group_size, n)
         y = x.reshape(g, n // g, c, h, w)  # y[j, k] is example j·(n/g) + k, a member of group k
         y = y - y.mean(axis=0, keepdims=True)  # xᵢ − x̄ within each group
         s = ((y * y).mean(axis=0) + EPS).sqrt().mean(axis=(1, 2, 3))  # one s per group
