@@ -118,3 +118,13 @@ def test_a_straight_through_g_hands_d_one_hot_rows_with_the_softmaxs_gradient(de
     (one_hot * weights).sum().backward()
     for p, q in zip(soft.parameters(), hard.parameters()):
         np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
+    """--d-hidden 24 beside --hidden 16: D is (12 · V) → 24 → 24 → 1, G keeps z → 16 → 16 → 12 · V."""
+    args = [*TINY["sentence_gan"], "--d-hidden", "24", "--out", str(tmp_path), "--no-progress"]
+    counts = load("sentence_gan").main(args)["parameters"]
+    z, g = 4, 16  # the tiny run's --z-dim and --hidden
+    inputs = (counts["G"] - (z * g + g + g * g + g)) // (g + 1)  # G's last layer: g · 12V weights and 12V biases
+    assert counts["G"] == z * g + g + g * g + g + g * inputs + inputs
+    assert counts["D"] == inputs * 24 + 24 + 24 * 24 + 24 + 24 + 1
