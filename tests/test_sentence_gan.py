@@ -11,7 +11,8 @@ from minigan import functional as F
 from minigan.generate import load_generator
 from minigan.generate import main as generate
 from minigan.metrics import grammar
-from minigan.models import sentence_generator
+from minigan.data.text import toy_corpus
+from minigan.models import sentence_discriminator, sentence_generator
 from minigan.train.autoencoder import reconstruction_error
 from minigan.train.checkpoint import read_checkpoint
 from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
@@ -121,10 +122,15 @@ def test_a_straight_through_g_hands_d_one_hot_rows_with_the_softmaxs_gradient(de
 
 
 def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
-    """--d-hidden 24 beside --hidden 16: D is (12 · V) → 24 → 24 → 1, G keeps z → 16 → 16 → 12 · V."""
+    """--d-hidden 24 beside --hidden 16: D has the parameters of sentence_discriminator(24, …), G those of
+    sentence_generator(…, 16, …), on the toy language's 12 positions and vocabulary."""
     args = [*TINY["sentence_gan"], "--d-hidden", "24", "--out", str(tmp_path), "--no-progress"]
     counts = load("sentence_gan").main(args)["parameters"]
-    z, g = 4, 16  # the tiny run's --z-dim and --hidden
-    inputs = (counts["G"] - (z * g + g + g * g + g)) // (g + 1)  # G's last layer: g · 12V weights and 12V biases
-    assert counts["G"] == z * g + g + g * g + g + g * inputs + inputs
-    assert counts["D"] == inputs * 24 + 24 + 24 * 24 + 24 + 24 + 1
+    corpus = toy_corpus(0, train=10, heldout=10)
+    length, size = corpus.length, len(corpus.vocabulary)
+
+    def count(module):
+        return sum(p.data.size for p in module.parameters())
+
+    assert counts["D"] == count(sentence_discriminator(24, length, size))
+    assert counts["G"] == count(sentence_generator(4, 16, length, size))  # the tiny run's --z-dim and --hidden
