@@ -92,6 +92,30 @@ def test_wgan_gp_takes_one_gradient_norm_per_pack(device):
     assert WassersteinGP().gradient_penalty(D, mg.randn(6, 2), mg.randn(6, 2)).item() == pytest.approx(0, abs=1e-8)
 
 
+def test_wgan_gp_penalty_on_the_first_samples_pairs_only(device, rng):
+    """``samples=n``: the penalty of the first n pairs, as if the batch held only them; the rows after them do not
+    enter it; None (the default) and any n ≥ m use the whole batch."""
+    W, v = mg.tensor(rng.standard_normal((2, 4))), mg.tensor(rng.standard_normal((4, 1)))
+    critic = lambda h: F.tanh(h @ W) @ v  # noqa: E731
+    x, x_tilde = mg.tensor(rng.standard_normal((6, 2))), mg.tensor(rng.standard_normal((6, 2)))
+
+    def penalty(objective, real, fake):
+        mg.manual_seed(1)  # the same interpolation points ε on every call
+        return objective.gradient_penalty(critic, real, fake)
+
+    first = penalty(WassersteinGP(), x[:3], x_tilde[:3])
+    assert penalty(WassersteinGP(samples=3), x, x_tilde).item() == first.item()
+    changed = mg.tensor(np.concatenate([x.numpy()[:3], rng.standard_normal((3, 2)).astype(np.float32)]))
+    assert penalty(WassersteinGP(samples=3), changed, x_tilde).item() == first.item()
+    whole = penalty(WassersteinGP(), x, x_tilde)
+    assert penalty(WassersteinGP(samples=6), x, x_tilde).item() == penalty(WassersteinGP(samples=50), x, x_tilde).item()
+    assert penalty(WassersteinGP(samples=6), x, x_tilde).item() == whole.item() != first.item()
+    assert first.dtype == np.float32
+    for bad in (0, -2, 2.5, True, "64"):
+        with pytest.raises(ValueError, match="samples must be a positive int"):
+            WassersteinGP(samples=bad)
+
+
 def test_log_d_gives_strong_gradients_where_minimax_gives_weak_ones():
     """Early in training D rejects G's samples (logit −5, D(G(z)) ≈ 0.007): the gradient of log D(G(z)) is
     1 − D ≈ 0.99 per example, that of −log(1 − D(G(z))) only D ≈ 0.007 (section 11)."""

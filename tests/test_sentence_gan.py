@@ -134,3 +134,19 @@ def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
 
     assert counts["D"] == count(sentence_discriminator(24, length, size))
     assert counts["G"] == count(sentence_generator(4, 16, length, size))  # the tiny run's --z-dim and --hidden
+
+
+def test_sentences_come_from_the_average_of_gs_weights_unless_ema_is_0(toy_run, tmp_path):
+    """The default run keeps G_average beside G (its weights differ from G's: it is what samples.txt was drawn
+    from, test_generate_rebuilds_g_… above); --ema 0 keeps G alone."""
+    models = read_checkpoint(toy_run[0] / "checkpoint.npz")["models"]
+    average, own = models["G_average"], models["G"]
+    assert not all(np.array_equal(average[f"module.{name}"], value) for name, value in own.items())
+    load("sentence_gan").main([*TINY["sentence_gan"], "--ema", "0", "--out", str(tmp_path), "--no-progress"])
+    assert set(read_checkpoint(tmp_path / "checkpoint.npz")["models"]) == {"G", "D", "vae"}
+
+
+def test_gp_samples_applies_to_wgan_gp_only(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        load("sentence_gan").main([*TINY["sentence_gan"], "--loss", "gan", "--gp-samples", "8", "--out", str(tmp_path)])
+    assert "--gp-samples applies to --loss wgan-gp, not to --loss gan" in capsys.readouterr().err
