@@ -25,7 +25,7 @@ of the same size; its sentences come from codes c ~ N(0, I), read the same way. 
     samples.txt        --samples sentences of the GAN, one per line (vae_samples.txt: the VAE's)
     samples.npy        the same as rows of word indices (vae_samples.npy: the VAE's)
     train.txt          the training sentences, as the vocabulary reads them
-    metrics.json       for each model: grammatical share, grammatical and not in train.txt, distinct sentences,
+    metrics.json       for each model (and, with --ema, for G's own last weights): grammatical share, grammatical and not in train.txt, distinct sentences,
                        each kind of agreement error, vocabulary words never produced, n-gram JS divergences (n = 1…4)
                        to held-out sentences (minigan/metrics/text.py; the parser: minigan/metrics/grammar.py)
     history.png        the critic's Ṽ (the Wasserstein estimate) and the VAE's −ELBO over training
@@ -58,6 +58,7 @@ from minigan.train.ema import AveragedModel
 from minigan.train.objectives import OBJECTIVES, WassersteinGP
 from minigan.train.shared import halfway_decay
 
+LABELS = {"gan": "GAN", "vae": "VAE", "gan_own_weights": "GAN, G's own last weights"}
 SHOWN = 6  # sentences printed at the lecture's update counts and drawn in each frame of training.gif
 
 
@@ -263,8 +264,11 @@ def main(argv=None) -> dict:
     gan_sentences = draw(G_sample, mg.randn(args.samples, args.z_dim), vocabulary)
     vae_sentences = draw(vae.decode, mg.randn(args.samples, args.z_dim), vocabulary)
     heldout = ngram_tables(corpus.heldout)
+    drawn = [("gan", gan_sentences), ("vae", vae_sentences)]
+    if G_average is not None:  # what the average changed: the same number of sentences from G's own last weights
+        drawn.append(("gan_own_weights", draw(G, mg.randn(args.samples, args.z_dim), vocabulary)))
     results = {name: sentence_metrics(sentences, corpus.train, heldout, vocabulary.words, corpus.toy)
-               for name, sentences in (("gan", gan_sentences), ("vae", vae_sentences))}
+               for name, sentences in drawn}
     for name, sentences in (("samples", gan_sentences), ("vae_samples", vae_sentences)):
         (out / f"{name}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
         ids = vocabulary.encode(sentences, length)  # word indices: int64, not save_samples' float32
@@ -288,11 +292,10 @@ def main(argv=None) -> dict:
         "settings": vars(args),
     }
     save_json(metrics, out / "metrics.json")
-    for name in ("gan", "vae"):
-        m = results[name]
+    for name, m in results.items():
         toy = (f"grammatical {m['grammatical']:.3f}, grammatical and new {m['grammatical_and_new']:.3f}, "
                if corpus.toy else "")
-        print(f"{name.upper()}: {toy}distinct {m['distinct']} of {m['samples']}, words never produced "
+        print(f"{LABELS[name]}: {toy}distinct {m['distinct']} of {m['samples']}, words never produced "
               f"{m['unused_word_count']}, n-gram JS " + " ".join(f"{m[f'js_{n}']:.3f}" for n in range(1, 5)))
         if corpus.toy:
             print("     errors: " + ", ".join(f"{kind} {share:.3f}" for kind, share in m["errors"].items()))

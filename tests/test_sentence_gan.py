@@ -142,8 +142,12 @@ def test_sentences_come_from_the_average_of_gs_weights_unless_ema_is_0(toy_run, 
     models = read_checkpoint(toy_run[0] / "checkpoint.npz")["models"]
     average, own = models["G_average"], models["G"]
     assert not all(np.array_equal(average[f"module.{name}"], value) for name, value in own.items())
-    load("sentence_gan").main([*TINY["sentence_gan"], "--ema", "0", "--out", str(tmp_path), "--no-progress"])
+    own_metrics = toy_run[1]["gan_own_weights"]  # what the average changed, measured on as many sentences
+    assert own_metrics["samples"] == 50 and set(own_metrics["errors"]) == set(grammar.KINDS)
+    metrics = load("sentence_gan").main([*TINY["sentence_gan"], "--ema", "0", "--out", str(tmp_path),
+                                         "--no-progress"])
     assert set(read_checkpoint(tmp_path / "checkpoint.npz")["models"]) == {"G", "D", "vae"}
+    assert "gan_own_weights" not in metrics
 
 
 def test_gp_samples_applies_to_wgan_gp_only(tmp_path, capsys):
