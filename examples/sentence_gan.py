@@ -25,9 +25,10 @@ of the same size; its sentences come from codes c ~ N(0, I), read the same way. 
     samples.txt        --samples sentences of the GAN, one per line (vae_samples.txt: the VAE's)
     samples.npy        the same as rows of word indices (vae_samples.npy: the VAE's)
     train.txt          the training sentences, as the vocabulary reads them
-    metrics.json       for each model (and, with --ema, for G's own last weights): grammatical share, grammatical and not in train.txt, distinct sentences,
-                       each kind of agreement error, vocabulary words never produced, n-gram JS divergences (n = 1…4)
-                       to held-out sentences (minigan/metrics/text.py; the parser: minigan/metrics/grammar.py)
+    metrics.json       for each model (and, with --ema, for G's own last weights): grammatical share, grammatical
+                       and not in train.txt, distinct sentences, each kind of agreement error, vocabulary words never
+                       produced, n-gram JS divergences (n = 1…4) to held-out sentences (minigan/metrics/text.py; the
+                       parser: minigan/metrics/grammar.py)
     history.png        the critic's Ṽ (the Wasserstein estimate) and the VAE's −ELBO over training
     errors.png         the share of each kind of error over training, for both models
     training.gif       G's sentences for the same z's, then the VAE's for the same codes, over training
