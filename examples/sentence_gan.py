@@ -45,7 +45,7 @@ import numpy as np
 import minigan as mg
 from minigan import functional as F
 from minigan import nn, optim
-from minigan.cli import add_ema_option, example_parser, fill_defaults, positive_int
+from minigan.cli import add_ema_option, beta, example_parser, fill_defaults, positive_int
 from minigan.data import DrawnBatches, sample_batch
 from minigan.data.text import text_corpus, toy_corpus
 from minigan.io import atomic_write, save_json
@@ -159,6 +159,8 @@ def main(argv=None) -> dict:
                         help="k, D's updates per G update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=5e-4,
                         help="Adam learning rate η of all three (default: %(default)s)")
+    parser.add_argument("--beta1", type=beta, default=0.5,
+                        help="Adam's β₁ of G and D (β₂ = 0.9; the VAE keeps Adam's defaults) (default: %(default)s)")
     parser.add_argument("--z-dim", type=positive_int, default=32,
                         help="dimension of z (GAN) and of the code c (VAE) (default: %(default)s)")
     parser.add_argument("--hidden", type=positive_int, default=256,
@@ -201,9 +203,9 @@ def main(argv=None) -> dict:
     # D of 512 units, twice G's: more of them free to notice a broken agreement between two words (with 256, the
     # previous default, the determiner–noun and subject–verb errors were twice as frequent; docs/results.md)
     D = sentence_discriminator(args.d_hidden, length, size)
-    # Gulrajani et al.'s β = (0.5, 0.9)
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.9), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.9), maximize=True)
+    # Adam with β = (--beta1, 0.9), Gulrajani et al.'s β₂
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.9), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.9), maximize=True)
     # G's sentences are read from the average of its weights over the last ~1,000 updates (--ema, a stabiliser
     # around the lecture's loop: minigan/train/ema.py); the iterates circle, and a sentence written at the edge
     # between two of G's sentences mixes their words (docs/results.md, "Sentences")

@@ -50,8 +50,9 @@ def positive_int(text: str) -> int:
     return value
 
 
-def ema_decay(text: str) -> float:
-    """The argparse type of ``--ema``: β of the moving average of G's weights, in [0, 1) (0: no average)."""
+def beta(text: str) -> float:
+    """The argparse type of a β, a weight of the past in an average, in [0, 1): ``--ema`` (0: no average of G's
+    weights), Adam's β₁."""
     try:
         value = float(text)
     except ValueError:
@@ -65,7 +66,7 @@ def add_ema_option(parser: argparse.ArgumentParser, default: float | None) -> No
     """``--ema β``: the GAN examples draw their samples from G's weights averaged over training
     (minigan/train/ema.py), a stabiliser around the lecture's loop; 0 draws them from G's own weights."""
     shown = "" if default is None else " (default: %(default)s)"
-    parser.add_argument("--ema", type=ema_decay, default=default,
+    parser.add_argument("--ema", type=beta, default=default,
                         help="β of the moving average of G's weights that samples are drawn from; 0: G's own "
                              f"weights{shown}")
 
