@@ -25,7 +25,7 @@ The configs (the performance issues', exactly):
   sentence-gan  examples/sentence_gan.py's default run (minigan/models.py:sentence_generator): G z32 → 256 → 256
                 (ReLU) → 12·39 → a softmax over the 39 words at each of 12 positions → the one-hot rows of their arg
                 max with the softmax's gradient (straight-through); D 12·39 → 512 → 512 (LeakyReLU 0.2) → 1;
-                batch 256; WGAN-GP (λ = 10), Adam(5e-4, betas (0.5, 0.9)).  One iteration = k = 5 critic
+                batch 256; WGAN-GP (λ = 10), Adam(5e-4, betas (0, 0.9)).  One iteration = k = 5 critic
                 steps on one-hot real sentences and G's rows, each with its gradient penalty (a gradient of a
                 gradient, create_graph=True) on the first 64 pairs, + one G step.  (The example's average of
                 G's weights, one multiply-add per weight of G after its step, is left out on both sides.)
@@ -339,8 +339,8 @@ def wgan_gp_step(side: Side, G, D, x_real, batch: int, z_dim: int = 32, k: int =
     """One WGAN-GP iteration (minigan/train/objectives.py:WassersteinGP): k critic steps, then one G step; the
     penalty on the first ``samples`` pairs of the batch (WassersteinGP(samples=64), the example's default)."""
     n = min(samples, batch)
-    opt_D = side.optim.Adam(D.parameters(), lr=5e-4, betas=(0.5, 0.9), maximize=True)
-    opt_G = side.optim.Adam(G.parameters(), lr=5e-4, betas=(0.5, 0.9), maximize=True)
+    opt_D = side.optim.Adam(D.parameters(), lr=5e-4, betas=(0.0, 0.9), maximize=True)
+    opt_G = side.optim.Adam(G.parameters(), lr=5e-4, betas=(0.0, 0.9), maximize=True)
 
     def critic_value(x_tilde, noise):
         # Ṽ = 1/m Σ D(xⁱ) − 1/m Σ D(x̃ⁱ) − λ 1/n Σ_{i ≤ n} (‖∇D(x̂ⁱ)‖ − 1)², x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per pair
