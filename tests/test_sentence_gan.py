@@ -156,10 +156,15 @@ def test_gp_samples_applies_to_wgan_gp_only(tmp_path, capsys):
     assert "--gp-samples applies to --loss wgan-gp, not to --loss gan" in capsys.readouterr().err
 
 
-def test_beta1_sets_adams_first_beta_of_g_and_d(tmp_path, capsys):
-    load("sentence_gan").main([*TINY["sentence_gan"], "--beta1", "0", "--out", str(tmp_path), "--no-progress"])
-    optimizers = read_checkpoint(tmp_path / "checkpoint.npz")["optimizers"]
-    assert [tuple(optimizers[name]["param_groups"][0]["betas"]) for name in ("G", "D")] == [(0.0, 0.9)] * 2
+def test_beta1_sets_adams_first_beta_of_g_and_d(toy_run, tmp_path, capsys):
+    """0 by default (the toy run), and what --beta1 says otherwise; the VAE keeps Adam's own (0.9, 0.999)."""
+    def betas(folder):
+        optimizers = read_checkpoint(folder / "checkpoint.npz")["optimizers"]
+        return [tuple(optimizers[name]["param_groups"][0]["betas"]) for name in ("G", "D", "vae")]
+
+    assert betas(toy_run[0]) == [(0.0, 0.9), (0.0, 0.9), (0.9, 0.999)]
+    load("sentence_gan").main([*TINY["sentence_gan"], "--beta1", "0.3", "--out", str(tmp_path), "--no-progress"])
+    assert betas(tmp_path) == [(0.3, 0.9), (0.3, 0.9), (0.9, 0.999)]
     with pytest.raises(SystemExit):
         load("sentence_gan").main([*TINY["sentence_gan"], "--beta1", "1", "--out", str(tmp_path)])
     assert "argument --beta1: β must be in [0, 1), got 1" in capsys.readouterr().err
