@@ -34,7 +34,7 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan.cli import add_ema_option, example_parser
+from minigan.cli import add_beta1_option, add_ema_option, example_parser
 from minigan.data import FACE_ATTRIBUTES, ImageFolder, make_faces
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import attribute_probabilities, face_classifier, face_metrics
@@ -146,6 +146,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--traversal-rows", type=int, default=6, help="rows of traversal.png (default: %(default)s)")
     parser.add_argument("--traversal-bases", type=int, default=32,
                         help="z's the change of each coordinate is averaged over (default: %(default)s)")
+    add_beta1_option(parser, default=0.5, beta2=0.999)
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
     if args.pack < 1 or args.batch % args.pack:

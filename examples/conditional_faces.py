@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 import minigan as mg
-from minigan.cli import add_ema_option, example_parser
+from minigan.cli import add_beta1_option, add_ema_option, example_parser
 from minigan.data import FACE_ATTRIBUTES, make_faces
 from minigan.data.face_tags import FACE_SIZES, parse_tags, random_requests, tags_of
 from minigan.io import atomic_write, save_json, save_samples
@@ -141,6 +141,7 @@ def main(argv=None) -> dict:
                              "(default: on)")
     parser.add_argument("--samples", type=int, default=4000,
                         help="faces generated for samples.npy and the metrics (default: %(default)s)")
+    add_beta1_option(parser, default=0.5, beta2=0.999)
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
     if args.d_minibatch_std < 0 or (args.d_minibatch_std and not groups_fit(args.batch, args.d_minibatch_std)):

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import minigan as mg
-from minigan.cli import add_ema_option, example_parser
+from minigan.cli import add_beta1_option, add_ema_option, example_parser
 from minigan.data import load_mnist, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.conditional import conditional_digit_metrics
@@ -75,6 +75,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--samples", type=int, default=10_000,
                         help="digits generated for samples.npy and the metrics, a multiple of 10 "
                              "(default: %(default)s)")
+    add_beta1_option(parser, default=0.5, beta2=0.999)
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
     if args.samples < 10 or args.samples % 10:

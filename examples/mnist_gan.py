@@ -36,7 +36,7 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan.cli import add_ema_option, example_parser, fill_defaults
+from minigan.cli import add_beta1_option, add_ema_option, example_parser, fill_defaults
 from minigan.data import load_mnist, scale_images
 from minigan.io import save_json, save_samples
 from minigan.metrics.classifier import digit_metrics
@@ -82,6 +82,7 @@ def main(argv=None) -> dict:
                         help="β, the weight of D's logit in the energy (default: %(default)s)")
     parser.add_argument("--refine-step-size", type=float, default=0.1,
                         help="ε, the Langevin step size (default: %(default)s)")
+    add_beta1_option(parser, default=0.5, beta2=0.999)
     add_ema_option(parser, default=0.0)
     args = parser.parse_args(argv)
     fill_defaults(args, ARCH_DEFAULTS[args.arch])

@@ -45,7 +45,7 @@ import numpy as np
 import minigan as mg
 from minigan import functional as F
 from minigan import nn, optim
-from minigan.cli import add_ema_option, beta, example_parser, fill_defaults, positive_int
+from minigan.cli import add_beta1_option, add_ema_option, example_parser, fill_defaults, positive_int
 from minigan.data import DrawnBatches, sample_batch
 from minigan.data.text import text_corpus, toy_corpus
 from minigan.io import atomic_write, save_json
@@ -159,8 +159,7 @@ def main(argv=None) -> dict:
                         help="k, D's updates per G update (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=5e-4,
                         help="Adam learning rate η of all three (default: %(default)s)")
-    parser.add_argument("--beta1", type=beta, default=0.0,
-                        help="Adam's β₁ of G and D (β₂ = 0.9; the VAE keeps Adam's defaults) (default: %(default)s)")
+    add_beta1_option(parser, default=0.0, beta2=0.9)  # the VAE keeps Adam's defaults
     parser.add_argument("--z-dim", type=positive_int, default=32,
                         help="dimension of z (GAN) and of the code c (VAE) (default: %(default)s)")
     parser.add_argument("--hidden", type=positive_int, default=256,

@@ -9,7 +9,8 @@ Each example is a plain script; this module keeps their first lines the same:
 
 The spellings the examples share: ``--steps`` (updates), ``--batch`` (m), ``--lr`` (η), ``--d-steps`` (k, D's
 updates per iteration), ``--z-dim`` (the size of the noise z), ``--code-dim`` (the size of an auto-encoder's or
-VAE's code c), ``--loss`` (what D and G maximise, a name of ``minigan.train.objectives.OBJECTIVES``), ``--ema``.
+VAE's code c), ``--loss`` (what D and G maximise, a name of ``minigan.train.objectives.OBJECTIVES``), ``--ema``,
+``--beta1`` (Adam's β₁ of G and D).
 """
 from __future__ import annotations
 
@@ -69,6 +70,14 @@ def add_ema_option(parser: argparse.ArgumentParser, default: float | None) -> No
     parser.add_argument("--ema", type=beta, default=default,
                         help="β of the moving average of G's weights that samples are drawn from; 0: G's own "
                              f"weights{shown}")
+
+
+def add_beta1_option(parser: argparse.ArgumentParser, default: float, beta2: float) -> None:
+    """``--beta1 β``: Adam's β₁ of G and D, the weight of past gradients in its running mean.  0 steps along the
+    newest gradient alone, which helps a two-player game whose gradient turns as the other player moves (Gidel et
+    al., AISTATS 2019; docs/results.md measures it on sentences and on faces from tags)."""
+    parser.add_argument("--beta1", type=beta, default=default,
+                        help=f"Adam's β₁ of G and D (β₂ = {beta2}) (default: %(default)s)")
 
 
 def fill_defaults(args: argparse.Namespace, defaults: dict) -> None:

@@ -263,9 +263,9 @@ def fixed_noise(seed: int, n: int, dim: int):
 def train_image_gan(args, example: str, out: Path, G, D, x_train, z_shown, nrow: int, argv=None):
     """The training run of an image GAN example (mnist_gan, anime_faces_dcgan): the lecture's loop
     (minigan/train/gan.py) on the rows of ``x_train``, z ~ N(0, I) of ``--z-dim``, ``--batch`` examples per step,
-    Adam(``--lr``, β = (0.5, 0.999)) for both networks, and the learning rate decaying linearly to 0 over the second
-    half of the ``--steps`` updates.  Around it: G's drawings of the same ``z_shown`` at the lecture's update counts
-    and in training.gif (``nrow`` faces per row), checkpoint.npz (``--save-every``, Ctrl-C, ``--resume``), each
+    Adam(``--lr``, β = (``--beta1``, 0.999)) for both networks, and the learning rate decaying linearly to 0 over the
+    second half of the ``--steps`` updates.  Around it: G's drawings of the same ``z_shown`` at the lecture's update
+    counts and in training.gif (``nrow`` faces per row), checkpoint.npz (``--save-every``, Ctrl-C, ``--resume``), each
     layer's gradient norm for diagnostics.png, and with ``--ema`` the average of G's weights.
 
     Returns (the G that draws the samples: the average of G's weights with ``--ema``, else G; the history).
@@ -295,8 +295,8 @@ def _image_run(args, example: str, out: Path, G, D, loop, sample_real, draw, sna
     """What both image runs share: the optimizers, the average of G's weights, training.gif of ``draw(G)``,
     checkpoint.npz and the gradient norms around ``loop`` (``train_gan`` or ``train_conditional_gan``, which take
     the same arguments, and ``loop_options`` besides)."""
-    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999), maximize=True)
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.999), maximize=True)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.999), maximize=True)
     # samples come from G's weights averaged over training when --ema is set (minigan/train/ema.py)
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     drawing = G_average or G

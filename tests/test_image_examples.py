@@ -11,6 +11,7 @@ import minigan as mg
 from minigan import nn
 from minigan.data import FACE_ATTRIBUTES
 from minigan.models import mnist_networks
+from minigan.train.checkpoint import read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,6 +120,16 @@ def test_conditional_faces_rejects_groups_that_do_not_divide_the_batch(argv, tmp
         example("conditional_faces").main(["--out", str(tmp_path / "never"), *argv])
     assert stop.value.code == 2 and "positive divisor of --batch 64" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("argv, expected", [([], 0.5), (["--beta1", "0"], 0.0)])
+def test_beta1_sets_adams_first_beta_of_g_and_d_in_the_image_runs(argv, expected, tmp_path):
+    """0.5 by default (DCGAN's choice), what --beta1 says otherwise; β₂ stays 0.999 (minigan/run.py:_image_run)."""
+    example("conditional_faces").main([
+        "--out", str(tmp_path), "--steps", "2", "--batch", "8", "--faces", "40", "--samples", "20", "--g-channels", "4",
+        "--d-channels", "4", "--z-dim", "4", "--embed-dim", "4", "--no-progress", "--no-gif", *argv])
+    optimizers = read_checkpoint(tmp_path / "checkpoint.npz")["optimizers"]
+    assert [tuple(optimizers[name]["param_groups"][0]["betas"]) for name in ("G", "D")] == [(expected, 0.999)] * 2
 
 
 def test_anime_faces_dcgan_trains_on_a_folder_of_images(tmp_path):
