@@ -12,7 +12,7 @@ G's as the one-hot rows of those arg maxes with the softmax's gradient (--relaxa
 D sees exactly the sentence G writes) or as the softmax rows themselves (--relaxation softmax, Gulrajani et al.'s
 setup).  The default objective is WGAN-GP (Gulrajani et al. 2017, section 6, where the lecture's objective failed on
 text), its penalty on 64 of each batch's pairs (--gp-samples), k = 5 critic updates per G update, m = 256,
-2,000 updates, Adam(5e-4, β = (0, 0.9)), the rate held for half the run and then decaying linearly to 0; D has 512
+3,000 updates, Adam(5e-4, β = (0, 0.9)), the rate held for half the run and then decaying linearly to 0; D has 512
 units per layer, G 256; --loss gan is the lecture's (docs/lecture.md, section 5, says what each does).
 G's sentences are read from the average of its weights over training (--ema 0.999, minigan/train/ema.py; --ema 0
 reads them from G's own last weights).
@@ -151,7 +151,7 @@ def main(argv=None) -> dict:
                         help="--data: leave out longer lines (default: %(default)s)")
     parser.add_argument("--min-count", type=positive_int, default=2,
                         help="--data: rarer words read as <unk> (default: %(default)s)")
-    parser.add_argument("--steps", type=positive_int, default=2000,
+    parser.add_argument("--steps", type=positive_int, default=3000,
                         help="updates of G, and of the VAE (default: %(default)s)")
     parser.add_argument("--batch", type=positive_int, default=256,
                         help="m, sentences per update (default: %(default)s)")
