@@ -7,8 +7,8 @@ conditional_face_networks, the DCGAN of examples/anime_faces_dcgan.py with c emb
 faces and the attributes each was drawn with, by the loop of minigan/train/conditional.py: D learns that a real
 face with its own attributes is real, that G(z, c) with c is fake, and (matching-aware, the default) that a real
 face with one attribute changed is fake too.  c enters D by projection (--conditioning projection, the default) or
-by concatenation (--conditioning concat); c enters G joined to z (--g-conditioning input, the default), or also
-as the scale and shift of each of its batch norms (--g-conditioning batchnorm).  Tags are words
+by concatenation (--conditioning concat); c enters G joined to z and also as the scale and shift of each of its
+batch norms (--g-conditioning batchnorm, the default), or joined to z only (--g-conditioning input).  Tags are words
 (minigan/data/face_tags.py: "blue hair", "long hair", "red eyes", "open mouth", "blush", "mint background", ...);
 attributes the tags do not name are drawn at random.
 In --out:
@@ -133,7 +133,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--conditioning", choices=["projection", "concat"], default="projection",
                         help="how the attributes enter D: ψ(φ(x)) + ⟨e(c), φ(x)⟩, or e(c) joined to D's 8×8 map "
                              "(default: %(default)s)")
-    parser.add_argument("--g-conditioning", choices=["input", "batchnorm"], default="input",
+    parser.add_argument("--g-conditioning", choices=["input", "batchnorm"], default="batchnorm",
                         help="c enters G at its input only, joined to z, or also as the scale and shift of every "
                              "batch normalisation (conditional batch norm) (default: %(default)s)")
     parser.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,

@@ -295,12 +295,12 @@ def conditional_mnist_networks(settings: dict):
 
 def conditional_face_networks(settings: dict):
     """conditional_faces' G(z, c) and D(x, c), c the six attributes of a toy face.  G is ``dcgan_generator`` fed
-    [z, e(c)], its batch normalisations plain (``g_conditioning`` "input", the default and what runs saved before
-    the setting existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm"); D is
-    ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on the flattened 4×4 map,
-    ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two convolutions); with
-    ``d_minibatch_std`` g > 0 (0 in runs saved before the setting existed), the 4×4 map gets the minibatch standard
-    deviation over groups of g faces as one more channel, as in ``dcgan_discriminator``."""
+    [z, e(c)], its batch normalisations plain (``g_conditioning`` "input", what runs saved before the setting
+    existed used) or conditional batch normalisations with c (``g_conditioning`` "batchnorm", the example's default
+    since 2026-12-04); D is ``dcgan_discriminator``'s convolutions, with c entering by projection (the default: on
+    the flattened 4×4 map, ψ linear) or by concatenation (e(c) joined as channels to the 8×8 map, then the last two
+    convolutions); with ``d_minibatch_std`` g > 0 (0 in runs saved before the setting existed), the 4×4 map gets the
+    minibatch standard deviation over groups of g faces as one more channel, as in ``dcgan_discriminator``."""
     from minigan.data.face_tags import FACE_SIZES
     from minigan.train.conditioning import (
         ConcatDiscriminator, ConditionalBatchNorm2d, ConditionalGenerator, ConditionalSequential, ConditionEmbedding,
