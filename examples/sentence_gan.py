@@ -207,9 +207,10 @@ def main(argv=None) -> dict:
     # β₁ = 0.5 over seeds 0–2 and two kernel families, docs/results.md, "Sentences")
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.9), maximize=True)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.9), maximize=True)
-    # G's sentences are read from the average of its weights over the last ~1,000 updates (--ema, a stabiliser
-    # around the lecture's loop: minigan/train/ema.py); the iterates circle, and a sentence written at the edge
-    # between two of G's sentences mixes their words (docs/results.md, "Sentences")
+    # G's sentences are read from the average of its recent weights (--ema, a stabiliser around the lecture's loop:
+    # minigan/train/ema.py, whose warm-up, not --ema 0.999, sets the span at 3,000 updates: about the last 330); the
+    # iterates circle, and a sentence written at the edge between two of G's sentences mixes their words
+    # (docs/results.md, "Sentences")
     G_average = AveragedModel(G, args.ema) if args.ema > 0 else None
     G_sample = G_average or G
     # fixed codes of their own for the error counts, the printed sentences and the GIF (the run is unchanged)

@@ -5,7 +5,8 @@ minigan/train/gan.py.  At several moments of training the script draws, on one a
 density, the generator's density, D(x) and the optimal D*(x) = P_data / (P_data + P_G), and at the end
 it prints and saves the metrics: mean and σ error, KS and Wasserstein-1 distances on 10,000 samples,
 and V(G, D) beside −2 log 2 + 2 JSD(P_data ‖ P_G).  The samples (and P_G) come from G with its weights
-averaged over the last ~1,000 updates (--ema, minigan/train/ema.py; --ema 0 for G's own weights).
+averaged over its last few hundred updates (--ema; at 4,000 updates the warm-up of minigan/train/ema.py sets the
+span, about the last 450; --ema 0 for G's own weights).
 
     python examples/toy_1d_gan.py                       # ~25 s on a 2-core CPU
     python examples/toy_1d_gan.py --loss minimax        # the theory's G objective

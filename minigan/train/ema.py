@@ -24,7 +24,10 @@ from minigan.nn.module import Module
 class AveragedModel(Module):
     """A copy of ``model`` whose parameters are the exponential moving average of ``model``'s.
 
-    ``decay``: β, the weight of the old average (0 ≤ β < 1); 0.999 averages over about the last 1,000 updates.
+    ``decay``: β, the weight of the old average (0 ≤ β < 1); 0.999 averages over about the last 1,000 updates,
+    once n ≥ 8,991.  Before that the warm-up's (1 + n) / (10 + n) is the smaller and sets β, so after n updates
+    the average spans about the last (10 + n) / 9 of them (~330 after 3,000, ~450 after 4,000) whatever ``decay``
+    ≥ (1 + n) / (10 + n) is asked for: in shorter runs 0.999 and 0.9995 give the same average.
     Buffers (batch norm's running statistics, themselves averages) are copied from ``model`` at each update.
     Calling the averaged model runs the copy with the averaged weights.
     """
