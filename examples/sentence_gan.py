@@ -164,6 +164,8 @@ def main(argv=None) -> dict:
                         help="dimension of z (GAN) and of the code c (VAE) (default: %(default)s)")
     parser.add_argument("--hidden", type=positive_int, default=256,
                         help="hidden units of G (the VAE's decoder) and of the VAE's encoder (default: %(default)s)")
+    parser.add_argument("--layers", type=positive_int, default=2,
+                        help="hidden layers of G (the VAE's decoder) (default: %(default)s)")
     parser.add_argument("--d-hidden", type=positive_int, default=512,
                         help="hidden units of D (default: %(default)s)")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="wgan-gp",
@@ -198,7 +200,7 @@ def main(argv=None) -> dict:
           f"up to {length} per sentence")
 
     # ---- the GAN: a real sentence is its one-hot rows; G's is its distributions
-    G = sentence_generator(args.z_dim, args.hidden, length, size, args.relaxation == "straight-through")
+    G = sentence_generator(args.z_dim, args.hidden, length, size, args.relaxation == "straight-through", args.layers)
     # D of 512 units, twice G's: more of them free to notice a broken agreement between two words (with 256, the
     # previous default, the determiner–noun and subject–verb errors were twice as frequent; docs/results.md)
     D = sentence_discriminator(args.d_hidden, length, size)
@@ -229,7 +231,8 @@ def main(argv=None) -> dict:
     def make_vae():
         """The VAE: its decoder is G's network without the softmax; the encoder reads the one-hot rows."""
         vae = VAE(nn.Sequential(nn.Flatten(), mlp(length * size, args.hidden, 2 * args.z_dim, activation=nn.ReLU)),
-                  sentence_decoder(args.z_dim, args.hidden, length, size), args.z_dim, likelihood="categorical")
+                  sentence_decoder(args.z_dim, args.hidden, length, size, args.layers), args.z_dim,
+                  likelihood="categorical")
         checkpoints.models["vae"] = vae
         checkpoints.optimizers["vae"] = optim.Adam(vae.parameters(), lr=args.lr)
         return vae

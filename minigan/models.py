@@ -140,11 +140,12 @@ def mixture_generator(settings: dict) -> nn.Module:
     return mlp(settings["z_dim"], settings["hidden"], 2, settings["layers"], activation)
 
 
-def sentence_decoder(z_dim: int, hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+def sentence_decoder(z_dim: int, hidden: int, length: int, vocabulary_size: int, layers: int = 2) -> nn.Sequential:
     """z ↦ logits, one row over the vocabulary per position: (N, z_dim) → (N, length, vocabulary_size).  An MLP
-    with two ReLU layers: its last layer makes every position's logits from the same hidden units, so the words are
-    independent given them (lecture section 7).  The sentence GAN's G and the comparison VAE's decoder."""
-    return nn.Sequential(mlp(z_dim, hidden, length * vocabulary_size, activation=nn.ReLU),
+    with ``layers`` ReLU layers of ``hidden`` units: its last layer makes every position's logits from the same
+    hidden units, so the words are independent given them (lecture section 7).  The sentence GAN's G and the
+    comparison VAE's decoder."""
+    return nn.Sequential(mlp(z_dim, hidden, length * vocabulary_size, layers=layers, activation=nn.ReLU),
                          nn.Unflatten(1, (length, vocabulary_size)))
 
 
@@ -157,13 +158,14 @@ class StraightThrough(nn.Module):
 
 
 def sentence_generator(z_dim: int, hidden: int, length: int, vocabulary_size: int,
-                       straight_through: bool = False) -> nn.Sequential:
-    """G: z ↦ one distribution over the vocabulary per position (``sentence_decoder`` then a softmax per row), so
-    that G stays differentiable; a sentence is read from it by the arg max of each row.  ``straight_through``: G
-    hands D the one-hot rows of those arg maxes instead, with the softmax's gradient (D then reads G's sentences
-    exactly as it reads real ones, and cannot tell them apart by how sure the rows are)."""
-    layers = [sentence_decoder(z_dim, hidden, length, vocabulary_size), nn.Softmax(dim=-1)]
-    return nn.Sequential(*layers, *([StraightThrough()] if straight_through else []))
+                       straight_through: bool = False, layers: int = 2) -> nn.Sequential:
+    """G: z ↦ one distribution over the vocabulary per position (``sentence_decoder`` with ``layers`` hidden
+    layers, then a softmax per row), so that G stays differentiable; a sentence is read from it by the arg max of
+    each row.  ``straight_through``: G hands D the one-hot rows of those arg maxes instead, with the softmax's
+    gradient (D then reads G's sentences exactly as it reads real ones, and cannot tell them apart by how sure the
+    rows are)."""
+    modules = [sentence_decoder(z_dim, hidden, length, vocabulary_size, layers), nn.Softmax(dim=-1)]
+    return nn.Sequential(*modules, *([StraightThrough()] if straight_through else []))
 
 
 def sentence_discriminator(hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
@@ -251,7 +253,7 @@ def _sentence_corpus(settings):
 def _sentence_build(settings):
     corpus = _sentence_corpus(settings)
     G = sentence_generator(settings["z_dim"], settings["hidden"], corpus.length, len(corpus.vocabulary),
-                           settings.get("relaxation") == "straight-through")
+                           settings.get("relaxation") == "straight-through", settings.get("layers", 2))
     G.vocabulary = corpus.vocabulary  # how draw reads the rows back as words
     return G
 

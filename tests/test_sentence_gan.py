@@ -136,6 +136,24 @@ def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
     assert counts["G"] == count(sentence_generator(4, 16, length, size))  # the tiny run's --z-dim and --hidden
 
 
+def test_layers_sets_the_depth_of_g_and_the_vaes_decoder_and_generate_rebuilds_it(tmp_path):
+    """--layers 1: G has the parameters of sentence_generator(…, layers=1), the VAE's decoder as many, and
+    ``python -m minigan.generate`` rebuilds that G from the checkpoint's settings and loads its weights."""
+    args = [*TINY["sentence_gan"], "--layers", "1", "--out", str(tmp_path), "--no-progress"]
+    counts = load("sentence_gan").main(args)["parameters"]
+    corpus = toy_corpus(0, train=10, heldout=10)
+    one_layer = sentence_generator(4, 16, corpus.length, len(corpus.vocabulary), layers=1)
+    assert counts["G"] == sum(p.data.size for p in one_layer.parameters())
+    assert counts["G"] < sum(p.data.size for p in sentence_generator(4, 16, corpus.length, len(corpus.vocabulary),
+                                                                        layers=2).parameters())
+    decoder = {k: v for k, v in read_checkpoint(tmp_path / "checkpoint.npz")["models"]["vae"].items()
+               if k.startswith("decoder.")}
+    assert sum(v.size for v in decoder.values()) == counts["G"]  # G's network up to its softmax
+    G, _, settings = load_generator(tmp_path / "checkpoint.npz")
+    assert settings["layers"] == 1 and len(generate([str(tmp_path), "--n", "3"])) == 3
+    assert sum(p.data.size for p in G.parameters()) == counts["G"]
+
+
 def test_sentences_come_from_the_average_of_gs_weights_unless_ema_is_0(toy_run, tmp_path):
     """The default run keeps G_average beside G (its weights differ from G's: it is what samples.txt was drawn
     from, test_generate_rebuilds_g_… above); --ema 0 keeps G alone."""
