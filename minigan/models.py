@@ -168,11 +168,17 @@ def sentence_generator(z_dim: int, hidden: int, length: int, vocabulary_size: in
     return nn.Sequential(*modules, *([StraightThrough()] if straight_through else []))
 
 
-def sentence_discriminator(hidden: int, length: int, vocabulary_size: int) -> nn.Sequential:
+def sentence_discriminator(hidden: int, length: int, vocabulary_size: int, minibatch_std: int = 0) -> nn.Sequential:
     """D: a whole sentence, as one row per position (one-hot for a real one, G's distributions for a generated
     one), ↦ one number.  An MLP over all positions at once: it judges the finished sentence (section 5's top-down
-    view), so an agreement between words eight positions apart is as visible to it as one between neighbours."""
-    return nn.Sequential(nn.Flatten(), mlp(length * vocabulary_size, hidden, 1))
+    view), so an agreement between words eight positions apart is as visible to it as one between neighbours.
+    ``minibatch_std``: with g > 0, its last layer also reads the standard deviation of the features before it over
+    groups of g sentences (``minigan/train/minibatch_std.py:MinibatchStdDev``), so it sees how alike a batch's
+    sentences are; 0: none (the same layers and state dict as before the setting existed)."""
+    if not minibatch_std:
+        return nn.Sequential(nn.Flatten(), mlp(length * vocabulary_size, hidden, 1))
+    body = [nn.Linear(length * vocabulary_size, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2)]
+    return nn.Sequential(nn.Flatten(), nn.Sequential(*body, MinibatchStdDev(minibatch_std), nn.Linear(hidden + 1, 1)))
 
 
 # ---------------------------------------------------------------- drawing from a saved run

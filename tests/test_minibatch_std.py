@@ -17,7 +17,8 @@ def numpy_minibatch_std(x, group_size):
     for k in range(groups):
         members = x[k::groups]  # examples k, k + n/g, k + 2n/g, ...
         s[k] = np.sqrt(((members - members.mean(axis=0)) ** 2).mean(axis=0) + 1e-8).mean()
-    extra = np.broadcast_to(s[np.arange(n) % groups][:, None, None, None], (n, 1) + x.shape[2:])
+    per_example = s[np.arange(n) % groups].reshape((n, 1) + (1,) * (x.ndim - 2))
+    extra = np.broadcast_to(per_example, (n, 1) + x.shape[2:])
     return np.concatenate([x, extra], axis=1)
 
 
@@ -26,6 +27,15 @@ def test_values_match_the_formula(device, rng, n, group_size):
     x = rng.normal(size=(n, 3, 2, 5))
     y = MinibatchStdDev(group_size)(mg.tensor(x, dtype=np.float64)).numpy()
     assert y.shape == (n, 4, 2, 5)
+    np.testing.assert_allclose(y, numpy_minibatch_std(x, group_size), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, group_size", [(8, 4), (3, 4)])
+def test_feature_vectors_get_one_more_feature(device, rng, n, group_size):
+    """(N, F) ↦ (N, F + 1): an MLP's D (the sentence GAN's) takes the layer before its last Linear."""
+    x = rng.normal(size=(n, 7))
+    y = MinibatchStdDev(group_size)(mg.tensor(x, dtype=np.float64)).numpy()
+    assert y.shape == (n, 8)
     np.testing.assert_allclose(y, numpy_minibatch_std(x, group_size), rtol=1e-12, atol=1e-12)
 
 
@@ -38,15 +48,17 @@ def test_identical_members_give_a_small_finite_deviation_and_gradient(device):
 
 
 @pytest.mark.parametrize("order", [1, 2])
-def test_gradients_match_central_differences(device, rng, order):
-    x = rng.normal(size=(4, 2, 2, 2))
+@pytest.mark.parametrize("shape", [(4, 2, 2, 2), (4, 3)])
+def test_gradients_match_central_differences(device, rng, order, shape):
+    x = rng.normal(size=shape)
     # a weighted sum, so that every output counts differently
-    weights = mg.tensor(rng.normal(size=(4, 3, 2, 2)), dtype=np.float64)
+    weights = mg.tensor(rng.normal(size=(shape[0], shape[1] + 1) + shape[2:]), dtype=np.float64)
     assert mg.gradcheck(lambda t: (MinibatchStdDev(2)(t) * weights).sum(), [x], order=order)
 
 
-def test_float32_stays_float32(device, rng):
-    x = mg.tensor(rng.normal(size=(4, 3, 4, 4)).astype(np.float32), requires_grad=True)
+@pytest.mark.parametrize("shape", [(4, 3, 4, 4), (4, 5)])
+def test_float32_stays_float32(device, rng, shape):
+    x = mg.tensor(rng.normal(size=shape).astype(np.float32), requires_grad=True)
     y = MinibatchStdDev(4)(x)
     assert y.dtype == np.float32
     y.sum().backward()
@@ -57,8 +69,9 @@ def test_bad_input_is_named():
     for bad in (0, -2, 2.5, True):
         with pytest.raises(ValueError, match="group_size must be a positive integer"):
             MinibatchStdDev(bad)
-    with pytest.raises(ValueError, match="expects feature maps"):
-        MinibatchStdDev(2)(mg.randn(4, 3))
+    with pytest.raises(ValueError, match=r"expects feature maps \(N, C, H, W\) or feature vectors \(N, F\), got "
+                                         r"shape \(4, 3, 2\)"):
+        MinibatchStdDev(2)(mg.randn(4, 3, 2))
     with pytest.raises(ValueError, match="a batch of 6 examples cannot be cut into groups of 4"):
         MinibatchStdDev(4)(mg.randn(6, 1, 2, 2))
 

@@ -14,6 +14,9 @@ generated.  For a group {xᵢ} of g members and a feature map x of shape (C, H, 
     s = mean over (c, h, w) of  sqrt( mean over i of (xᵢ[c, h, w] − x̄[c, h, w])²  +  10⁻⁸ ),
     x̄ = mean over i of xᵢ
 
+and the same over the features f of a feature vector x of shape (F,), whose s becomes one more feature (an MLP's D,
+such as the sentence GAN's).
+
 Example i of a batch of n belongs to group i mod (n / g), as in the paper's code.
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ def groups_fit(n: int, group_size: int) -> bool:
 
 class MinibatchStdDev(Module):
     """(N, C, H, W) ↦ (N, C + 1, H, W): the features, and the standard deviation of the features over each
-    example's group as a last channel.
+    example's group as a last channel; likewise (N, F) ↦ (N, F + 1), as a last feature.
 
     ``group_size``: examples per group; a batch smaller than it is one group.  A batch of N ≥ group_size must
     be divisible by it.  No parameters, so the state dict of a D is that of its other layers.
@@ -44,17 +47,19 @@ class MinibatchStdDev(Module):
         self.group_size = group_size
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise ValueError(f"MinibatchStdDev: expects feature maps (N, C, H, W), got shape {tuple(x.shape)}")
-        n, c, h, w = x.shape
+        if x.ndim not in (2, 4):
+            raise ValueError("MinibatchStdDev: expects feature maps (N, C, H, W) or feature vectors (N, F), got "
+                             f"shape {tuple(x.shape)}")
+        n, features = x.shape[0], x.shape[1:]
         if not groups_fit(n, self.group_size):
             raise ValueError(f"MinibatchStdDev: a batch of {n} examples cannot be cut into groups of "
                              f"{self.group_size}; use a batch (of D's inputs) divisible by {self.group_size}")
         g = min(self.group_size, n)
-        y = x.reshape(g, n // g, c, h, w)  # y[j, k] is example j·(n/g) + k, a member of group k
+        y = x.reshape(g, n // g, *features)  # y[j, k] is example j·(n/g) + k, a member of group k
         y = y - y.mean(axis=0, keepdims=True)  # xᵢ − x̄ within each group
-        s = ((y * y).mean(axis=0) + EPS).sqrt().mean(axis=(1, 2, 3))  # one s per group
-        s = s.reshape(1, n // g, 1, 1, 1).expand(g, n // g, 1, h, w).reshape(n, 1, h, w)
+        s = ((y * y).mean(axis=0) + EPS).sqrt().mean(axis=tuple(range(1, x.ndim)))  # one s per group
+        spread = (1,) + features[1:]  # s fills one channel of the map, or is one feature
+        s = s.reshape(1, n // g, *(1,) * len(features)).expand(g, n // g, *spread).reshape(n, *spread)
         return F.concatenate([x, s], axis=1)
 
     def extra_repr(self) -> str:
