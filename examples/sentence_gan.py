@@ -56,6 +56,7 @@ from minigan.plot import pyplot, save, save_gif
 from minigan.run import LECTURE_UPDATES, Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import VAE, train_gan, train_vae
 from minigan.train.ema import AveragedModel
+from minigan.train.pacgan import PacDiscriminator
 from minigan.train.minibatch_std import groups_fit
 from minigan.train.objectives import OBJECTIVES, WassersteinGP
 from minigan.train.shared import halfway_decay
@@ -169,9 +170,13 @@ def main(argv=None) -> dict:
                         help="hidden layers of G (the VAE's decoder) (default: %(default)s)")
     parser.add_argument("--d-hidden", type=positive_int, default=512,
                         help="hidden units of D (default: %(default)s)")
+    parser.add_argument("--pack", type=int, default=1,
+                        help="PacGAN: D judges packs of this many sentences, 1 for none (minigan/train/pacgan.py) "
+                             "(default: %(default)s)")
     parser.add_argument("--d-minibatch-std", type=int, default=0, metavar="GROUP",
                         help="D's last layer also sees the standard deviation of its features over groups of this "
-                             "many sentences, 0 for none (minigan/train/minibatch_std.py) (default: %(default)s)")
+                             "many of its inputs (sentences, or packs), 0 for none (minigan/train/minibatch_std.py) "
+                             "(default: %(default)s)")
     parser.add_argument("--loss", choices=sorted(OBJECTIVES), default="wgan-gp",
                         help="what D and G maximise (default: %(default)s)")
     parser.add_argument("--gp-samples", type=positive_int, default=None,
@@ -191,12 +196,14 @@ def main(argv=None) -> dict:
         parser.error(f"--gp-samples applies to --loss wgan-gp, not to --loss {args.loss}")
     fill_defaults(args, {"gp_samples": 64} if args.loss == "wgan-gp" else {})
     # D's batches: m real or generated sentences, and the penalty's first --gp-samples interpolates
-    batches = {args.batch} | ({min(args.gp_samples, args.batch)} if args.loss == "wgan-gp" else set())
-    if args.d_minibatch_std < 0 or (args.d_minibatch_std and not all(groups_fit(n, args.d_minibatch_std)
+    batches = sorted({args.batch} | ({min(args.gp_samples, args.batch)} if args.loss == "wgan-gp" else set()))
+    named = f"{' and '.join(map(str, batches))} sentences (--batch{', --gp-samples' if len(batches) > 1 else ''})"
+    if args.pack < 1 or any(n % args.pack for n in batches):
+        parser.error(f"--pack {args.pack} must be a positive divisor of D's batches of {named}")
+    if args.d_minibatch_std < 0 or (args.d_minibatch_std and not all(groups_fit(n // args.pack, args.d_minibatch_std)
                                                                        for n in batches)):
-        parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of D's batches of "
-                     f"{' and '.join(map(str, sorted(batches)))} sentences (--batch"
-                     f"{', --gp-samples' if len(batches) > 1 else ''})")
+        parser.error(f"--d-minibatch-std {args.d_minibatch_std} must be 0 or a positive divisor of the inputs D judges "
+                     f"per batch: {named}{f' in packs of {args.pack}' if args.pack > 1 else ''}")
     out = setup_run(args)
     start, cpu_start = time.perf_counter(), time.process_time()
 
@@ -214,7 +221,9 @@ def main(argv=None) -> dict:
     G = sentence_generator(args.z_dim, args.hidden, length, size, args.relaxation == "straight-through", args.layers)
     # D of 512 units, twice G's: more of them free to notice a broken agreement between two words (with 256, the
     # previous default, the determiner–noun and subject–verb errors were twice as frequent; docs/results.md)
-    D = sentence_discriminator(args.d_hidden, length, size, args.d_minibatch_std)
+    D = sentence_discriminator(args.d_hidden, args.pack * length, size, args.d_minibatch_std)
+    if args.pack > 1:  # section 12: D judges packs of --pack sentences, a pack's positions one after another
+        D = PacDiscriminator(D, args.pack)
     # Adam with β = (0, 0.9), as in Algorithm 1 of Gulrajani et al.: no momentum, which in a game carries each player
     # past the point where the other's answer has already turned (grammatical in 80.1–84.7 % of the sentences with
     # β₁ = 0.5 over seeds 0–2 and two kernel families, docs/results.md, "Sentences")
