@@ -14,6 +14,7 @@ from minigan.metrics import grammar
 from minigan.data.text import toy_corpus
 from minigan.models import sentence_discriminator, sentence_generator
 from minigan.train.autoencoder import reconstruction_error
+from minigan.train import MinibatchStdDev
 from minigan.train.checkpoint import read_checkpoint
 from test_examples import TINY, load, restore_device  # noqa: F401  (the fixture restores the device)
 
@@ -152,6 +153,26 @@ def test_layers_sets_the_depth_of_g_and_the_vaes_decoder_and_generate_rebuilds_i
     G, _, settings = load_generator(tmp_path / "checkpoint.npz")
     assert settings["layers"] == 1 and len(generate([str(tmp_path), "--n", "3"])) == 3
     assert sum(p.data.size for p in G.parameters()) == counts["G"]
+
+
+def test_pack_and_minibatch_std_shape_d_and_bad_values_are_named(tmp_path, capsys):
+    """--pack 2 --d-minibatch-std 4: D judges packs of two sentences (PacDiscriminator around
+    sentence_discriminator(…, 2 · length, …, 4)); a pack or group that does not divide D's batches is refused."""
+    args = [*TINY["sentence_gan"], "--gp-samples", "8", "--out", str(tmp_path), "--no-progress"]
+    counts = load("sentence_gan").main([*args, "--pack", "2", "--d-minibatch-std", "4"])["parameters"]
+    corpus = toy_corpus(0, train=10, heldout=10)
+    packed = sentence_discriminator(16, 2 * corpus.length, len(corpus.vocabulary), minibatch_std=4)
+    assert counts["D"] == sum(p.data.size for p in packed.parameters())
+    assert sum(isinstance(m, MinibatchStdDev) for m in packed.modules()) == 1
+    saved = read_checkpoint(tmp_path / "checkpoint.npz")["models"]["D"]
+    assert all(name.startswith("D.") for name in saved)  # the PacDiscriminator's own D
+    for bad, message in ((["--pack", "3"], "--pack 3 must be a positive divisor of D's batches of 8 and 16 sentences"),
+                         (["--pack", "2", "--d-minibatch-std", "3"],
+                          "--d-minibatch-std 3 must be 0 or a positive divisor of the inputs D judges per batch: 8 "
+                          "and 16 sentences (--batch, --gp-samples) in packs of 2")):
+        with pytest.raises(SystemExit):
+            load("sentence_gan").main([*args, *bad])
+        assert message in capsys.readouterr().err
 
 
 def test_sentences_come_from_the_average_of_gs_weights_unless_ema_is_0(toy_run, tmp_path):
