@@ -177,7 +177,8 @@ def sentence_discriminator(hidden: int, length: int, vocabulary_size: int, minib
     sentences are; 0: none (the same layers and state dict as before the setting existed)."""
     if not minibatch_std:
         return nn.Sequential(nn.Flatten(), mlp(length * vocabulary_size, hidden, 1))
-    body = [nn.Linear(length * vocabulary_size, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2)]
+    body = [nn.Linear(length * vocabulary_size, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2)]
     return nn.Sequential(nn.Flatten(), nn.Sequential(*body, MinibatchStdDev(minibatch_std), nn.Linear(hidden + 1, 1)))
 
 

@@ -123,8 +123,9 @@ def test_a_straight_through_g_hands_d_one_hot_rows_with_the_softmaxs_gradient(de
 
 
 def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
-    """--d-hidden 24 beside --hidden 16: D has the parameters of sentence_discriminator(24, …), G those of
-    sentence_generator(…, 16, …), on the toy language's 12 positions and vocabulary."""
+    """--d-hidden 24 beside --hidden 16: D has the parameters of sentence_discriminator(24, …) (with the default
+    minibatch standard deviation over groups of 4), G those of sentence_generator(…, 16, …) (three layers by default),
+    on the toy language's 12 positions and vocabulary."""
     args = [*TINY["sentence_gan"], "--d-hidden", "24", "--out", str(tmp_path), "--no-progress"]
     counts = load("sentence_gan").main(args)["parameters"]
     corpus = toy_corpus(0, train=10, heldout=10)
@@ -133,8 +134,8 @@ def test_d_hidden_sets_the_width_of_d_alone(tmp_path):
     def count(module):
         return sum(p.data.size for p in module.parameters())
 
-    assert counts["D"] == count(sentence_discriminator(24, length, size))
-    assert counts["G"] == count(sentence_generator(4, 16, length, size))  # the tiny run's --z-dim and --hidden
+    assert counts["D"] == count(sentence_discriminator(24, length, size, minibatch_std=4))
+    assert counts["G"] == count(sentence_generator(4, 16, length, size, layers=3))  # the tiny run's --z-dim, --hidden
 
 
 def test_layers_sets_the_depth_of_g_and_the_vaes_decoder_and_generate_rebuilds_it(tmp_path):
