@@ -22,13 +22,15 @@ The configs (the performance issues', exactly):
   vae-mlp       encoder 784 → 400 (ReLU) → 40 = (20 means m, 20 log-σ); decoder 20 → 400 (ReLU) → 784 logits (the
                 Bernoulli means are their sigmoid); batch 128; Adam(1e-3); loss = Bernoulli reconstruction summed
                 over pixels + KL, averaged over the batch.
-  sentence-gan  examples/sentence_gan.py's default run (minigan/models.py:sentence_generator): G z32 → 256 → 256
-                (ReLU) → 12·39 → a softmax over the 39 words at each of 12 positions → the one-hot rows of their arg
-                max with the softmax's gradient (straight-through); D 12·39 → 512 → 512 (LeakyReLU 0.2) → 1;
-                batch 256; WGAN-GP (λ = 10), Adam(5e-4, betas (0, 0.9)).  One iteration = k = 5 critic
-                steps on one-hot real sentences and G's rows, each with its gradient penalty (a gradient of a
-                gradient, create_graph=True) on the first 64 pairs, + one G step.  (The example's average of
-                G's weights, one multiply-add per weight of G after its step, is left out on both sides.)
+  sentence-gan  examples/sentence_gan.py's default run (minigan/models.py:sentence_generator): G z16 → 256 → 256
+                → 256 (ReLU) → 12·39 → a softmax over the 39 words at each of 12 positions → the one-hot rows of
+                their arg max with the softmax's gradient (straight-through); D 12·39 → 512 → 512 (LeakyReLU 0.2)
+                → [the features, their standard deviation over groups of 4] → 1 (the minibatch standard deviation
+                of minigan/train/minibatch_std.py); batch 256; WGAN-GP (λ = 10), Adam(5e-4, betas (0, 0.9)).  One
+                iteration = k = 5 critic steps on one-hot real sentences and G's rows, each with its gradient
+                penalty (a gradient of a gradient, create_graph=True) on the first 64 pairs, + one G step.  (The
+                example's average of G's weights, one multiply-add per weight of G after its step, is left out on
+                both sides.)
   cond-dcgan    examples/conditional_faces.py's default networks (minigan/models.py:conditional_face_networks):
                 G(z, c) = G([z32, e(c)32]): ConvTranspose2d 64 → 96 (4×4) → 48 → 24 → 3×32×32, BatchNorm2d and ReLU
                 between, tanh; D(x, c) by projection: Conv2d 3 → 32 → 64 → 128 (BatchNorm2d on the last two,
@@ -171,8 +173,8 @@ def vae_models(side: Side):
     return encoder, decoder
 
 
-def sentence_gan_models(side: Side, z_dim: int = 32, length: int = 12, words: int = 39):
-    nn, F = side.nn, side.F
+def sentence_gan_models(side: Side, z_dim: int = 16, length: int = 12, words: int = 39, group: int = 4):
+    nn, F, cat = side.nn, side.F, side.cat
 
     class StraightThrough(nn.Module):
         """The one-hot rows of the arg max, with the rows' gradient: one_hot − p.detach() + p."""
@@ -180,11 +182,22 @@ def sentence_gan_models(side: Side, z_dim: int = 32, length: int = 12, words: in
         def forward(self, p):
             return F.one_hot(p.argmax(-1), p.shape[-1]).float() - p.detach() + p
 
-    G = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+    class MinibatchStdDev(nn.Module):
+        """(n, f) ↦ (n, f + 1): the features, and the mean over them of their standard deviation over each
+        example's group of ``group`` (example i in group i mod n / group)."""
+
+        def forward(self, x):
+            n, f = x.shape
+            y = x.reshape(group, n // group, f)
+            y = y - y.mean(dim=0, keepdim=True)
+            s = ((y * y).mean(dim=0) + 1e-8).sqrt().mean(dim=1)
+            return cat([x, s.reshape(1, n // group, 1).expand(group, n // group, 1).reshape(n, 1)], 1)
+
+    G = nn.Sequential(nn.Linear(z_dim, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
                       nn.Linear(256, length * words), nn.Unflatten(1, (length, words)), nn.Softmax(dim=-1),
                       StraightThrough())
     D = nn.Sequential(nn.Flatten(), nn.Linear(length * words, 512), nn.LeakyReLU(0.2), nn.Linear(512, 512),
-                      nn.LeakyReLU(0.2), nn.Linear(512, 1))
+                      nn.LeakyReLU(0.2), MinibatchStdDev(), nn.Linear(513, 1))
     return G, D
 
 
@@ -334,7 +347,7 @@ def vae_step(side: Side, encoder, decoder, x, batch: int):
     return step
 
 
-def wgan_gp_step(side: Side, G, D, x_real, batch: int, z_dim: int = 32, k: int = 5, penalty: float = 10.0,
+def wgan_gp_step(side: Side, G, D, x_real, batch: int, z_dim: int = 16, k: int = 5, penalty: float = 10.0,
                  samples: int = 64):
     """One WGAN-GP iteration (minigan/train/objectives.py:WassersteinGP): k critic steps, then one G step; the
     penalty on the first ``samples`` pairs of the batch (WassersteinGP(samples=64), the example's default)."""
