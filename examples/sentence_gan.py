@@ -58,9 +58,9 @@ from minigan.plot import pyplot, save, save_gif
 from minigan.run import LECTURE_UPDATES, Checkpoints, Frames, fixed_noise, setup_run
 from minigan.train import VAE, train_gan, train_vae
 from minigan.train.ema import AveragedModel
-from minigan.train.pacgan import PacDiscriminator
 from minigan.train.minibatch_std import groups_fit
 from minigan.train.objectives import OBJECTIVES, WassersteinGP
+from minigan.train.pacgan import PacDiscriminator
 from minigan.train.shared import halfway_decay
 
 LABELS = {"gan": "GAN", "vae": "VAE", "gan_own_weights": "GAN, G's own last weights"}
