@@ -22,13 +22,18 @@ from minigan.train.minibatch_std import MinibatchStdDev
 
 
 # ---------------------------------------------------------------- the networks
-def mlp(n_in: int, hidden: int, n_out: int, layers: int = 2, activation=lambda: nn.LeakyReLU(0.2)) -> nn.Sequential:
-    """n_in → hidden → … → hidden → n_out, with ``layers`` hidden layers and ``activation()`` after each."""
+def hidden_layers(n_in: int, hidden: int, layers: int = 2, activation=lambda: nn.LeakyReLU(0.2)) -> list:
+    """The modules of n_in → hidden → … → hidden: ``layers`` Linear layers, ``activation()`` after each."""
     modules, width = [], n_in
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), activation()]
         width = hidden
-    return nn.Sequential(*modules, nn.Linear(width, n_out))
+    return modules
+
+
+def mlp(n_in: int, hidden: int, n_out: int, layers: int = 2, activation=lambda: nn.LeakyReLU(0.2)) -> nn.Sequential:
+    """n_in → hidden → … → hidden → n_out, with ``layers`` hidden layers and ``activation()`` after each."""
+    return nn.Sequential(*hidden_layers(n_in, hidden, layers, activation), nn.Linear(hidden if layers else n_in, n_out))
 
 
 def relu_mlp(sizes) -> nn.Sequential:
@@ -177,8 +182,7 @@ def sentence_discriminator(hidden: int, length: int, vocabulary_size: int, minib
     sentences are; 0: none (the same layers and state dict as before the setting existed)."""
     if not minibatch_std:
         return nn.Sequential(nn.Flatten(), mlp(length * vocabulary_size, hidden, 1))
-    body = [nn.Linear(length * vocabulary_size, hidden), nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2)]
+    body = hidden_layers(length * vocabulary_size, hidden)  # mlp's, with the statistic before its last Linear
     return nn.Sequential(nn.Flatten(), nn.Sequential(*body, MinibatchStdDev(minibatch_std), nn.Linear(hidden + 1, 1)))
 
 
@@ -397,6 +401,6 @@ register("conditional_faces", Sampler(build=lambda s: conditional_face_networks(
 
 __all__ = ["DIGITS", "SAMPLERS", "Sampler", "conditional_face_networks", "conditional_mnist_networks",
            "conditional_samples", "dcgan_discriminator", "dcgan_generator", "dcgan_init", "draw_digits", "draw_faces",
-           "mixture_generator", "mlp", "mnist_conv_discriminator", "mnist_conv_generator", "mnist_discriminator",
-           "mnist_generator", "mnist_networks", "parse_label", "register", "relu_mlp", "sentence_decoder",
-           "sentence_discriminator", "sentence_generator", "toy_networks"]
+           "hidden_layers", "mixture_generator", "mlp", "mnist_conv_discriminator", "mnist_conv_generator",
+           "mnist_discriminator", "mnist_generator", "mnist_networks", "parse_label", "register", "relu_mlp",
+           "sentence_decoder", "sentence_discriminator", "sentence_generator", "toy_networks"]
