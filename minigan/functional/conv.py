@@ -22,7 +22,7 @@ import numpy as np
 
 from minigan import _validate, backend
 from minigan.autograd import Function, Tensor
-from minigan.functional import _kernels, reduce
+from minigan.functional import _kernels, _workspace, reduce
 from minigan.functional._convert import check_tensor
 from minigan.functional.shape import broadcast_to, reshape
 
@@ -70,15 +70,16 @@ def _im2col(x, kernel, stride, padding):
     """Every kernel window of ``x`` (N, C, H, W), zero-padded, as the rows of an (N·Ho·Wo, kh·kw·C) matrix."""
     n, c, h, w = x.shape
     (ph, pw), (kh, kw) = padding, kernel
+    ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
     xp = backend.array_module(x)
+    rows = _workspace.empty((n * ho * wo, kh * kw * c), x.dtype, like=x)
     if _kernels.fused(x):  # the lines below (three launches) in one GPU kernel
-        ho, wo = _out_size(h, kh, stride[0], ph), _out_size(w, kw, stride[1], pw)
-        rows = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
         geometry = _geometry(c, h, w, kernel, stride, padding, ho, wo)
         return _kernels.kernel("im2col")(xp.ascontiguousarray(x), *geometry, rows)
     padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     padded[:, ph : ph + h, pw : pw + w] = x.transpose(_NHWC)
-    return _windows(padded, kernel, stride, h_axis=1).reshape(-1, kh * kw * c)
+    rows.reshape(n, ho, wo, kh, kw, c)[...] = _windows(padded, kernel, stride, h_axis=1)
+    return rows
 
 
 def _col2im(rows, shape, kernel, stride, padding, out=None):
@@ -183,7 +184,9 @@ class ConvTranspose2d(Function):
         _, out_c, kh, kw = W.shape
         shape = (n, out_c) + _transposed_size((h, w), (kh, kw), self.stride, self.padding, self.output_padding)
         # patches[(n, y, x), (i, j, o)] = Σ_c x[n, c, y, x] · W[c, o, i, j]: one matrix product, then col2im
-        patches = _pixel_rows(x) @ _kernel_matrix(W)
+        xp = backend.array_module(x)
+        patches = _workspace.empty((n * h * w, kh * kw * out_c), xp.result_type(x, W), like=x)
+        xp.matmul(_pixel_rows(x), _kernel_matrix(W), out=patches)
         y = _col2im_by_blocks(patches, shape, (kh, kw), self.stride, self.padding)
         if b is not None:
             y += b[:, None, None]
