@@ -8,9 +8,11 @@ the whole convolution is ONE matrix product of that matrix with the flattened ke
 For speed (the results do not depend on it) the matrices are built channels-last, from an
 (N, H, W, C) copy of the padded image: a window's kw·C numbers then lie side by side, so the
 gathering copies long runs; every product has the long side (one row per position) as the rows of
-its result, which is how BLAS shares the work among threads best; and conv2d keeps its matrix for
-the weight gradient.  Results are contiguous (N, C, H, W) arrays: an elementwise op between arrays
-of different memory orders is many times slower, so one reordering copy here saves more later.
+its result, which is how BLAS shares the work among threads best; conv2d keeps its matrix for the
+weight gradient; and the largest matrices come from ``_workspace``, which reuses them instead of asking
+the system for fresh memory each time.  Results are contiguous (N, C, H, W) arrays: an elementwise op
+between arrays of different memory orders is many times slower, so one reordering copy here saves more
+later.
 
 Backward passes are written with these same ops (conv2d's input gradient is a conv_transpose2d,
 its weight gradient a convolution of the input with the output gradient, and so on), so
